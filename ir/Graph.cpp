@@ -1,0 +1,212 @@
+#include "ir/Graph.h"
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "ir/OpRegistry.h"
+
+namespace ingot::ir {
+
+std::string TensorType::toString() const {
+  return fmt::format("{}{}", dtypeName(dtype), shapeToString(shape));
+}
+
+const std::string& Node::opName() const { return op_->name; }
+
+std::string Node::label() const {
+  std::string out = op_->name;
+  if (!name_.empty()) out += fmt::format(" '{}'", name_);
+  if (!results_.empty()) out += fmt::format(" (-> %{})", results_[0]->name());
+  return out;
+}
+
+const Attribute* Node::attr(std::string_view n) const {
+  auto it = attrs_.find(n);
+  if (it != attrs_.end()) return &it->second;
+  const AttrSpec* spec = op_->findAttr(n);
+  if (spec && spec->defaultValue) return &*spec->defaultValue;
+  return nullptr;
+}
+
+int64_t Node::getInt(std::string_view n, int64_t fallback) const {
+  const Attribute* a = attr(n);
+  return a && a->kind() == AttrKind::Int ? a->asInt() : fallback;
+}
+float Node::getFloat(std::string_view n, float fallback) const {
+  const Attribute* a = attr(n);
+  return a && a->kind() == AttrKind::Float ? a->asFloat() : fallback;
+}
+std::string Node::getString(std::string_view n, std::string fallback) const {
+  const Attribute* a = attr(n);
+  return a && a->kind() == AttrKind::String ? a->asString() : fallback;
+}
+std::vector<int64_t> Node::getInts(std::string_view n, std::vector<int64_t> fallback) const {
+  const Attribute* a = attr(n);
+  return a && a->kind() == AttrKind::Ints ? a->asInts() : fallback;
+}
+std::vector<float> Node::getFloats(std::string_view n, std::vector<float> fallback) const {
+  const Attribute* a = attr(n);
+  return a && a->kind() == AttrKind::Floats ? a->asFloats() : fallback;
+}
+
+Value* Graph::newValue(std::string name, TensorType type, ValueKind kind) {
+  auto v = std::make_unique<Value>();
+  v->name_ = std::move(name);
+  v->type_ = std::move(type);
+  v->kind_ = kind;
+  Value* raw = v.get();
+  byName_[raw->name_] = raw;
+  values_.push_back(std::move(v));
+  return raw;
+}
+
+Value* Graph::findValue(std::string_view name) const {
+  auto it = byName_.find(std::string(name));
+  return it == byName_.end() ? nullptr : it->second;
+}
+
+std::string Graph::freshName(std::string_view hint) const {
+  std::string base = hint.empty() ? std::string("v") : std::string(hint);
+  if (!findValue(base)) return base;
+  for (size_t i = 1;; ++i) {
+    std::string candidate = fmt::format("{}_{}", base, i);
+    if (!findValue(candidate)) return candidate;
+  }
+}
+
+Expected<Value*> Graph::addInput(std::string name, TensorType type) {
+  if (name.empty()) return invalidInput("graph input with an empty name");
+  if (findValue(name)) return invalidInput("value name '{}' is defined twice", name);
+  Value* v = newValue(std::move(name), std::move(type), ValueKind::Input);
+  inputs_.push_back(v);
+  return v;
+}
+
+Expected<Value*> Graph::addParam(std::string name, Tensor data) {
+  if (name.empty()) return invalidInput("parameter with an empty name");
+  if (findValue(name)) return invalidInput("value name '{}' is defined twice", name);
+  Value* v = newValue(std::move(name), TensorType{data.dtype(), data.shape()}, ValueKind::Param);
+  v->param_ = std::make_shared<const Tensor>(std::move(data));
+  params_.push_back(v);
+  return v;
+}
+
+Expected<Node*> Graph::addNode(const OpDef& op, std::vector<Value*> operands, AttrMap attrs,
+                               std::vector<std::string> resultNames, std::string nodeName) {
+  std::string label = op.name + (nodeName.empty() ? "" : " '" + nodeName + "'");
+  INGOT_ASSIGN_OR_RETURN(std::vector<TensorType> types,
+                         inferNodeTypes(op, attrs, operands, label));
+  std::vector<std::pair<std::string, TensorType>> results;
+  for (size_t i = 0; i < types.size(); ++i) {
+    std::string n = i < resultNames.size() ? resultNames[i] : std::string();
+    if (n.empty()) n = freshName(nodeName.empty() ? std::string("t") : nodeName);
+    results.emplace_back(std::move(n), std::move(types[i]));
+  }
+  return addNodeWithTypes(op, std::move(operands), std::move(attrs), std::move(results),
+                          std::move(nodeName));
+}
+
+Expected<Node*> Graph::addNodeWithTypes(const OpDef& op, std::vector<Value*> operands,
+                                        AttrMap attrs,
+                                        std::vector<std::pair<std::string, TensorType>> results,
+                                        std::string nodeName) {
+  for (auto& [n, t] : results) {
+    if (n.empty()) return invalidInput("{}: a result has an empty name", op.name);
+    if (findValue(n)) return invalidInput("{}: value name '{}' is defined twice", op.name, n);
+  }
+  auto node = std::make_unique<Node>();
+  node->op_ = &op;
+  node->name_ = std::move(nodeName);
+  node->operands_ = std::move(operands);
+  node->attrs_ = std::move(attrs);
+  for (size_t i = 0; i < results.size(); ++i) {
+    Value* v = newValue(std::move(results[i].first), std::move(results[i].second), ValueKind::Result);
+    v->producer_ = node.get();
+    v->resultIndex_ = static_cast<int>(i);
+    node->results_.push_back(v);
+  }
+  nodes_.push_back(std::move(node));
+  return nodes_.back().get();
+}
+
+void Graph::replaceAllUses(Value* from, Value* to) {
+  for (auto& n : nodes_)
+    for (auto& o : n->operands_)
+      if (o == from) o = to;
+  for (auto& o : outputs_)
+    if (o == from) o = to;
+}
+
+std::unordered_map<const Value*, std::vector<Node*>> Graph::computeUsers() const {
+  std::unordered_map<const Value*, std::vector<Node*>> users;
+  for (const auto& n : nodes_)
+    for (Value* o : n->operands_)
+      if (o) users[o].push_back(n.get());
+  return users;
+}
+
+void Graph::eraseNodes(const std::vector<Node*>& dead) {
+  std::unordered_set<const Node*> deadSet(dead.begin(), dead.end());
+  std::unordered_set<const Value*> deadValues;
+  for (const Node* n : dead)
+    for (const Value* r : n->results_) deadValues.insert(r);
+  nodes_.erase(std::remove_if(nodes_.begin(), nodes_.end(),
+                              [&](const std::unique_ptr<Node>& n) { return deadSet.count(n.get()); }),
+               nodes_.end());
+  for (auto it = byName_.begin(); it != byName_.end();)
+    it = deadValues.count(it->second) ? byName_.erase(it) : std::next(it);
+  values_.erase(std::remove_if(values_.begin(), values_.end(),
+                               [&](const std::unique_ptr<Value>& v) { return deadValues.count(v.get()); }),
+                values_.end());
+}
+
+void Graph::removeDeadNodes() {
+  std::unordered_set<const Value*> live(outputs_.begin(), outputs_.end());
+  std::vector<Node*> dead;
+  for (auto it = nodes_.rbegin(); it != nodes_.rend(); ++it) {
+    Node* n = it->get();
+    bool used = std::any_of(n->results_.begin(), n->results_.end(),
+                            [&](const Value* r) { return live.count(r); });
+    if (!used) {
+      dead.push_back(n);
+      continue;
+    }
+    for (Value* o : n->operands_)
+      if (o) live.insert(o);
+  }
+  if (!dead.empty()) eraseNodes(dead);
+}
+
+std::unique_ptr<Graph> Graph::clone() const {
+  auto g = std::make_unique<Graph>(name_);
+  g->docString = docString;
+  std::unordered_map<const Value*, Value*> map;
+  for (const auto& v : values_) {
+    if (v->kind_ == ValueKind::Result) continue;
+    Value* nv = g->newValue(v->name_, v->type_, v->kind_);
+    nv->param_ = v->param_;
+    nv->trainable_ = v->trainable_;
+    map[v.get()] = nv;
+  }
+  for (Value* v : inputs_) g->inputs_.push_back(map.at(v));
+  for (Value* v : params_) g->params_.push_back(map.at(v));
+  for (const auto& n : nodes_) {
+    auto nn = std::make_unique<Node>();
+    nn->op_ = n->op_;
+    nn->name_ = n->name_;
+    nn->attrs_ = n->attrs_;
+    for (Value* o : n->operands_) nn->operands_.push_back(o ? map.at(o) : nullptr);
+    for (Value* r : n->results_) {
+      Value* nr = g->newValue(r->name_, r->type_, ValueKind::Result);
+      nr->producer_ = nn.get();
+      nr->resultIndex_ = r->resultIndex_;
+      nn->results_.push_back(nr);
+      map[r] = nr;
+    }
+    g->nodes_.push_back(std::move(nn));
+  }
+  for (Value* v : outputs_) g->outputs_.push_back(map.at(v));
+  return g;
+}
+
+}  // namespace ingot::ir
