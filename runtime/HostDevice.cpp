@@ -1,0 +1,75 @@
+#include "runtime/HostDevice.h"
+
+#include <cstring>
+#include <thread>
+
+namespace ingot::rt {
+
+Status HostBuffer::upload(const void* src, uint64_t bytes, uint64_t offset) {
+  if (offset > data_.size() || bytes > data_.size() - offset)
+    return runtimeError("upload of {} bytes at offset {} overflows a {}-byte buffer", bytes, offset,
+                        data_.size());
+  if (bytes) std::memcpy(data_.data() + offset, src, bytes);
+  return Status::ok();
+}
+
+Status HostBuffer::download(void* dst, uint64_t bytes, uint64_t offset) const {
+  if (offset > data_.size() || bytes > data_.size() - offset)
+    return runtimeError("download of {} bytes at offset {} overflows a {}-byte buffer", bytes, offset,
+                        data_.size());
+  if (bytes) std::memcpy(dst, data_.data() + offset, bytes);
+  return Status::ok();
+}
+
+HostDevice::HostDevice(std::string backend, std::string name, std::string description) {
+  info_.backend = std::move(backend);
+  info_.name = std::move(name);
+  info_.description = std::move(description);
+  info_.computeUnits = std::max(1u, std::thread::hardware_concurrency());
+}
+
+Expected<std::unique_ptr<Buffer>> HostDevice::allocate(uint64_t bytes) {
+  try {
+    return std::unique_ptr<Buffer>(std::make_unique<HostBuffer>(bytes));
+  } catch (const std::bad_alloc&) {
+    return runtimeError("{}: cannot allocate {} bytes of host memory", info_.id(), bytes);
+  }
+}
+
+bool HostDevice::accepts(const Executable& exe) const {
+  return exe.backend() == info_.backend && dynamic_cast<const HostExecutable*>(&exe) != nullptr;
+}
+
+Status HostDevice::execute(const Executable& exe, const Plan& plan, std::span<Buffer* const> buffers) {
+  const auto* host = dynamic_cast<const HostExecutable*>(&exe);
+  if (!host || !accepts(exe))
+    return runtimeError("{}: cannot run a '{}' executable", info_.id(), exe.backend());
+  if (buffers.size() != plan.buffers.size())
+    return runtimeError("{}: plan has {} buffers, {} bound", info_.id(), plan.buffers.size(), buffers.size());
+  std::vector<HostBuffer*> hb(buffers.size());
+  for (size_t i = 0; i < buffers.size(); ++i) {
+    hb[i] = dynamic_cast<HostBuffer*>(buffers[i]);
+    if (!hb[i]) return runtimeError("{}: buffer {} is not host memory", info_.id(), i);
+  }
+  std::vector<std::byte*> bind;
+  std::vector<uint64_t> sizes;
+  for (const PlanStep& step : plan.steps) {
+    if (const auto* copy = std::get_if<CopyStep>(&step)) {
+      std::memmove(hb[copy->dst]->data() + copy->dstOffset, hb[copy->src]->data() + copy->srcOffset,
+                   copy->bytes);
+      continue;
+    }
+    const auto& d = std::get<DispatchStep>(step);
+    bind.clear();
+    sizes.clear();
+    for (uint32_t b : d.bindings) {
+      bind.push_back(hb[b]->data());
+      sizes.push_back(hb[b]->size());
+    }
+    Status s = host->kernel(d.kernel)(HostKernelArgs{bind, sizes, d});
+    if (!s.isOk()) return s.withContext(fmt::format("kernel '{}'", host->kernelName(d.kernel)));
+  }
+  return Status::ok();
+}
+
+}  // namespace ingot::rt

@@ -1,0 +1,64 @@
+// The host device: buffers in host memory, kernels that are host functions.
+// The reference backend runs on it now; the LLVM CPU backend will too (its
+// JIT-compiled or loaded functions become HostKernels).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/Device.h"
+
+namespace ingot::rt {
+
+// What a host kernel receives: its bound buffers (in the dispatch's binding
+// order, with their sizes) and the dispatch itself (grid and constants).
+struct HostKernelArgs {
+  std::span<std::byte* const> bindings;
+  std::span<const uint64_t> bindingBytes;
+  const DispatchStep& dispatch;
+};
+using HostKernel = std::function<Status(const HostKernelArgs&)>;
+
+class HostExecutable final : public Executable {
+ public:
+  HostExecutable(std::string backend, std::vector<std::string> names, std::vector<HostKernel> kernels)
+      : backend_(std::move(backend)), names_(std::move(names)), kernels_(std::move(kernels)) {}
+  std::string_view backend() const override { return backend_; }
+  size_t numKernels() const override { return kernels_.size(); }
+  std::string kernelName(size_t i) const override { return i < names_.size() ? names_[i] : "?"; }
+  const HostKernel& kernel(size_t i) const { return kernels_[i]; }
+
+ private:
+  std::string backend_;
+  std::vector<std::string> names_;
+  std::vector<HostKernel> kernels_;
+};
+
+class HostBuffer final : public Buffer {
+ public:
+  explicit HostBuffer(uint64_t bytes) : data_(bytes) {}
+  uint64_t size() const override { return data_.size(); }
+  Status upload(const void* src, uint64_t bytes, uint64_t offset) override;
+  Status download(void* dst, uint64_t bytes, uint64_t offset) const override;
+  std::byte* data() { return data_.data(); }
+
+ private:
+  std::vector<std::byte> data_;
+};
+
+class HostDevice final : public Device {
+ public:
+  // `backend` names whose executables this device runs ("reference", "llvm").
+  HostDevice(std::string backend, std::string name, std::string description);
+  const DeviceInfo& info() const override { return info_; }
+  Expected<std::unique_ptr<Buffer>> allocate(uint64_t bytes) override;
+  bool accepts(const Executable& exe) const override;
+  Status execute(const Executable& exe, const Plan& plan, std::span<Buffer* const> buffers) override;
+
+ private:
+  DeviceInfo info_;
+};
+
+}  // namespace ingot::rt

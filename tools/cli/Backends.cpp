@@ -1,0 +1,76 @@
+#include "tools/cli/Backends.h"
+
+#include <algorithm>
+
+#include "backends/reference/ReferenceBackend.h"
+#include "runtime/Session.h"
+
+namespace ingot::cli {
+
+const std::vector<BackendEntry>& backendTable() {
+  static const std::vector<BackendEntry> table = {
+      {"reference", "reference interpreter kernels, node by node (the oracle)", 0,
+       &backends::reference::makeDeviceProvider, &backends::reference::compileGraph},
+  };
+  return table;
+}
+
+const BackendEntry* findBackend(const std::string& name) {
+  for (const auto& b : backendTable())
+    if (b.name == name) return &b;
+  return nullptr;
+}
+
+std::string backendNames() {
+  std::string out;
+  for (const auto& b : backendTable()) out += (out.empty() ? "" : ", ") + b.name;
+  return out;
+}
+
+Expected<OpenDevice> openDevice(const std::string& spec) {
+  std::string name = spec;
+  int64_t index = 0;
+  if (size_t colon = spec.find(':'); colon != std::string::npos) {
+    name = spec.substr(0, colon);
+    std::string idx = spec.substr(colon + 1);
+    if (idx.empty() || idx.find_first_not_of("0123456789") != std::string::npos || idx.size() > 6)
+      return invalidInput("--backend {}: expected NAME or NAME:INDEX", spec);
+    index = std::stoll(idx);
+  }
+  std::vector<const BackendEntry*> candidates;
+  if (name.empty()) {
+    for (const auto& b : backendTable()) candidates.push_back(&b);
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [](const BackendEntry* a, const BackendEntry* b) { return a->speedRank > b->speedRank; });
+  } else {
+    const BackendEntry* b = findBackend(name);
+    if (!b) return invalidInput("unknown backend '{}' (this build has: {})", name, backendNames());
+    candidates.push_back(b);
+  }
+  std::string reasons;
+  for (const BackendEntry* b : candidates) {
+    auto devices = b->makeProvider()->enumerate();
+    if (!devices.ok()) {
+      reasons += fmt::format("\n  {}: {}", b->name, devices.status().message());
+      continue;
+    }
+    if (static_cast<size_t>(index) >= devices->size()) {
+      reasons += fmt::format("\n  {}: no device {} ({} found)", b->name, index, devices->size());
+      continue;
+    }
+    return OpenDevice{b, std::move((*devices)[index])};
+  }
+  return invalidInput("no usable device for '{}':{}", spec.empty() ? "auto" : spec, reasons);
+}
+
+Expected<std::vector<Tensor>> compileAndRun(const OpenDevice& dev, const ir::Graph& g,
+                                            const std::map<std::string, Tensor, std::less<>>& inputs) {
+  INGOT_ASSIGN_OR_RETURN(rt::Program program, dev.backend->compile(g));
+  INGOT_ASSIGN_OR_RETURN(std::unique_ptr<rt::Session> session,
+                         rt::Session::create(*dev.device, program.executable, std::move(program.plan)));
+  for (const auto& [name, t] : inputs) INGOT_RETURN_IF_ERROR(session->setInput(name, t));
+  INGOT_RETURN_IF_ERROR(session->run());
+  return session->outputs();
+}
+
+}  // namespace ingot::cli

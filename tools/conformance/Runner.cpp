@@ -1,0 +1,244 @@
+#include "tools/conformance/Runner.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "frontend/OnnxImporter.h"
+#include "ir/Interpreter.h"
+#include "ir/OpRegistry.h"
+#include "ir/Verifier.h"
+#include "tools/conformance/Compare.h"
+#include "tools/conformance/OpCases.h"
+
+namespace ingot::conformance {
+
+namespace fs = std::filesystem;
+
+std::string_view outcomeName(Outcome o) {
+  switch (o) {
+    case Outcome::Pass: return "pass";
+    case Outcome::Fail: return "fail";
+    case Outcome::Unsupported: return "unsupported";
+    case Outcome::ExpectedFailure: return "expected-failure";
+    case Outcome::UnexpectedPass: return "unexpected-pass";
+  }
+  return "?";
+}
+
+bool ExpectedFailure::appliesTo(const std::string& backend) const {
+  return backends.empty() || std::find(backends.begin(), backends.end(), backend) != backends.end();
+}
+
+Expected<std::map<std::string, ExpectedFailure>> loadExpectedFailures(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return invalidInput("cannot open expected-failures file '{}'", path);
+  std::map<std::string, ExpectedFailure> out;
+  std::string line;
+  for (int lineNo = 1; std::getline(in, line); ++lineNo) {
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<std::string> fields;
+    std::stringstream ss(line);
+    for (std::string f; std::getline(ss, f, '\t');) fields.push_back(f);
+    if (fields.size() != 4 || fields[3].empty())
+      return invalidInput("{}:{}: expected CASE<tab>BACKENDS<tab>CATEGORY<tab>REASON", path, lineNo);
+    ExpectedFailure e{fields[0], {}, fields[2], fields[3]};
+    if (fields[1] != "all") {
+      std::stringstream bs(fields[1]);
+      for (std::string b; std::getline(bs, b, ',');) e.backends.push_back(b);
+    }
+    if (out.count(e.caseName)) return invalidInput("{}:{}: case '{}' listed twice", path, lineNo, e.caseName);
+    out[e.caseName] = std::move(e);
+  }
+  return out;
+}
+
+namespace {
+
+std::string firstLine(const std::string& s) {
+  std::string l = s.substr(0, s.find('\n'));
+  return l.size() > 240 ? l.substr(0, 237) + "..." : l;
+}
+
+std::string categoryFor(const Status& s) {
+  if (s.kind() != ErrorKind::Unsupported) return "known-bug";
+  const std::string& m = s.message();
+  if (m.find("dtype") != std::string::npos) return "unsupported-dtype";
+  if (m.find("Sequence") != std::string::npos || m.find("Optional") != std::string::npos ||
+      m.find("sequence") != std::string::npos || m.find("optional") != std::string::npos)
+    return "unsupported-type";
+  return "unsupported-op";
+}
+
+CaseResult failure(std::string suite, std::string name, std::string backend, const Status& s) {
+  CaseResult r{std::move(suite), std::move(name), std::move(backend), Outcome::Fail, categoryFor(s), s.message()};
+  if (s.kind() == ErrorKind::Unsupported) r.outcome = Outcome::Unsupported;
+  return r;
+}
+
+// Builds the one-node graph of an op case.
+Expected<std::unique_ptr<ir::Graph>> buildCaseGraph(const OpCase& c, const std::vector<std::optional<Tensor>>& inputs) {
+  const ir::OpDef* op = ir::OpRegistry::builtin().find(c.op);
+  if (!op) return unsupported("op '{}' is not in the registry", c.op);
+  auto g = std::make_unique<ir::Graph>("case");
+  std::vector<ir::Value*> operands;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i]) {
+      operands.push_back(nullptr);
+      continue;
+    }
+    INGOT_ASSIGN_OR_RETURN(ir::Value * v, g->addInput(fmt::format("in{}", i),
+                                                       ir::TensorType{inputs[i]->dtype(), inputs[i]->shape()}));
+    operands.push_back(v);
+  }
+  INGOT_ASSIGN_OR_RETURN(ir::Node * n, g->addNode(*op, operands, c.attrs, {}, "case"));
+  for (ir::Value* r : n->results()) g->addOutput(r);
+  INGOT_RETURN_IF_ERROR(ir::verifyGraph(*g));
+  return g;
+}
+
+}  // namespace
+
+std::vector<CaseResult> runOpCases(const std::vector<cli::OpenDevice>& devices, const std::string& filter) {
+  std::vector<CaseResult> results;
+  for (const OpCase& c : opCases()) {
+    if (!filter.empty() && c.name.find(filter) == std::string::npos) continue;
+    auto inputs = generateInputs(c);
+    cli::TensorMap inputMap;
+    for (size_t i = 0; i < inputs.size(); ++i)
+      if (inputs[i]) inputMap[fmt::format("in{}", i)] = *inputs[i];
+    auto graph = buildCaseGraph(c, inputs);
+    if (!graph.ok()) {
+      for (const auto& d : devices) results.push_back(failure("ops", c.name, d.backend->name, graph.status()));
+      continue;
+    }
+    auto want = ir::interpretGraph(**graph, inputMap);
+    for (const auto& d : devices) {
+      if (!want.ok()) {
+        results.push_back(failure("ops", c.name, d.backend->name, want.status().withContext("reference")));
+        continue;
+      }
+      auto got = cli::compileAndRun(d, **graph, inputMap);
+      if (!got.ok()) {
+        results.push_back(failure("ops", c.name, d.backend->name, got.status()));
+        continue;
+      }
+      std::string mismatch;
+      for (size_t i = 0; i < want->size() && mismatch.empty(); ++i) {
+        Tolerance tol = c.tolerance.value_or(defaultTolerance((*want)[i].dtype()));
+        mismatch = compareTensors((*got)[i], (*want)[i], tol);
+        if (!mismatch.empty()) mismatch = fmt::format("output {}: {}", i, mismatch);
+      }
+      results.push_back(CaseResult{"ops", c.name, d.backend->name,
+                                   mismatch.empty() ? Outcome::Pass : Outcome::Fail,
+                                   mismatch.empty() ? "" : "known-bug", mismatch});
+    }
+  }
+  return results;
+}
+
+namespace {
+
+// Runs one ONNX node test case on one device; no expected-failure handling.
+CaseResult runOnnxCase(const fs::path& caseDir, const cli::OpenDevice& dev) {
+  std::string name = caseDir.filename().string();
+  const std::string& backend = dev.backend->name;
+  auto model = frontend::importOnnxFile((caseDir / "model.onnx").string(), frontend::ImportOptions{});
+  if (!model.ok()) return failure("onnx", name, backend, model.status());
+  Status verified = ir::verifyGraph(*model->graph);
+  if (!verified.isOk()) return failure("onnx", name, backend, verified);
+  const ir::Graph& g = *model->graph;
+  fs::path data = caseDir / "test_data_set_0";
+  cli::TensorMap inputs;
+  for (size_t i = 0; i < g.inputs().size(); ++i) {
+    auto t = frontend::readTensorProtoFile((data / fmt::format("input_{}.pb", i)).string());
+    if (!t.ok()) return failure("onnx", name, backend, t.status());
+    inputs[g.inputs()[i]->name()] = std::move(*t);
+  }
+  std::vector<Tensor> want;
+  for (size_t i = 0; i < g.outputs().size(); ++i) {
+    auto t = frontend::readTensorProtoFile((data / fmt::format("output_{}.pb", i)).string());
+    if (!t.ok()) return failure("onnx", name, backend, t.status());
+    want.push_back(std::move(*t));
+  }
+  auto got = cli::compileAndRun(dev, g, inputs);
+  if (!got.ok()) return failure("onnx", name, backend, got.status());
+  if (got->size() != want.size())
+    return CaseResult{"onnx", name, backend, Outcome::Fail, "known-bug",
+                      fmt::format("{} outputs instead of {}", got->size(), want.size())};
+  // The ONNX backend-test tolerances.
+  for (size_t i = 0; i < want.size(); ++i) {
+    std::string mismatch = compareTensors((*got)[i], want[i], Tolerance{1e-3, 1e-7});
+    if (!mismatch.empty())
+      return CaseResult{"onnx", name, backend, Outcome::Fail, "known-bug",
+                        fmt::format("output {} ('{}'): {}", i, g.outputs()[i]->name(), mismatch)};
+  }
+  return CaseResult{"onnx", name, backend, Outcome::Pass, "", ""};
+}
+
+}  // namespace
+
+Expected<std::vector<CaseResult>> runOnnxNodeTests(const std::string& dir,
+                                                   const std::vector<cli::OpenDevice>& devices,
+                                                   const std::map<std::string, ExpectedFailure>& xfail,
+                                                   const std::string& filter) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return invalidInput("ONNX node tests folder '{}' does not exist", dir);
+  std::vector<fs::path> cases;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.is_directory() && fs::exists(e.path() / "model.onnx")) cases.push_back(e.path());
+  if (ec) return invalidInput("cannot list '{}': {}", dir, ec.message());
+  std::sort(cases.begin(), cases.end());
+  std::vector<CaseResult> results;
+  for (const fs::path& c : cases) {
+    std::string name = c.filename().string();
+    if (!filter.empty() && name.find(filter) == std::string::npos) continue;
+    for (const auto& d : devices) {
+      CaseResult r = runOnnxCase(c, d);
+      auto it = xfail.find(name);
+      if (it != xfail.end() && it->second.appliesTo(d.backend->name)) {
+        if (r.outcome == Outcome::Pass) {
+          r.outcome = Outcome::UnexpectedPass;
+          r.message = "listed as expected failure (" + it->second.reason + ") but passed";
+        } else {
+          r.outcome = Outcome::ExpectedFailure;
+          r.category = it->second.category;
+        }
+      }
+      results.push_back(std::move(r));
+    }
+  }
+  return results;
+}
+
+Status writeExpectedFailures(const std::string& path, const std::vector<CaseResult>& results) {
+  // case -> (backends where it fails, category, reason)
+  std::map<std::string, std::map<std::string, std::vector<std::string>>> byCategory;
+  std::map<std::string, std::pair<std::string, std::string>> info;
+  std::map<std::string, size_t> backendsSeen;
+  std::set<std::string> allBackends;
+  for (const auto& r : results) {
+    allBackends.insert(r.backend);
+    if (r.suite != "onnx" || r.outcome == Outcome::Pass || r.outcome == Outcome::UnexpectedPass) continue;
+    info[r.name] = {r.category, firstLine(r.message)};
+    byCategory[r.category][r.name].push_back(r.backend);
+  }
+  std::ofstream out(path);
+  if (!out) return invalidInput("cannot write '{}'", path);
+  out << "# ONNX node tests that do not pass, one per line: CASE<tab>BACKENDS<tab>CATEGORY<tab>REASON\n"
+         "# A listed case that passes is reported as an unexpected pass and fails the run.\n";
+  for (const auto& [category, cases] : byCategory) {
+    out << "\n# " << category << "\n";
+    for (const auto& [name, backends] : cases) {
+      std::string b = backends.size() == allBackends.size() ? "all" : fmt::format("{}", fmt::join(backends, ","));
+      std::string reason = info[name].second;
+      std::replace(reason.begin(), reason.end(), '\t', ' ');
+      out << name << '\t' << b << '\t' << category << '\t' << reason << '\n';
+    }
+  }
+  return out ? Status::ok() : runtimeError("failed writing '{}'", path);
+}
+
+}  // namespace ingot::conformance
