@@ -15,10 +15,10 @@ echo "== ingot inspect $MODEL"
 "$INGOT" inspect "$MODEL"
 echo "== ingot run $MODEL (3 images from the committed fixture)"
 mkdir -p out/demo
-"$INGOT" run "$MODEL" --input input=tests/data/models/mlp.input.npy --output-dir out/demo
-python3 - <<'PY'
+"$INGOT" run "$MODEL" --input x=tests/data/models/mlp.input.npy --output-dir out/demo
+/usr/bin/python3 - <<'PY'
 import numpy as np
-got = np.load("out/demo/output.npy")
+got = np.load("out/demo/y.npy")
 want = np.load("tests/data/models/mlp.expected.npy")
 print("max |ingot - PyTorch| =", float(np.abs(got - want).max()))
 print("predicted classes:", got.argmax(axis=1).tolist())

@@ -64,7 +64,7 @@ Expected<OpenDevice> openDevice(const std::string& spec) {
 }
 
 Expected<std::vector<Tensor>> compileAndRun(const OpenDevice& dev, const ir::Graph& g,
-                                            const std::map<std::string, Tensor, std::less<>>& inputs) {
+                                            const TensorMap& inputs) {
   INGOT_ASSIGN_OR_RETURN(rt::Program program, dev.backend->compile(g));
   INGOT_ASSIGN_OR_RETURN(std::unique_ptr<rt::Session> session,
                          rt::Session::create(*dev.device, program.executable, std::move(program.plan)));

@@ -14,6 +14,8 @@
 
 namespace ingot::cli {
 
+using TensorMap = std::map<std::string, Tensor, std::less<>>;
+
 struct BackendEntry {
   std::string name;
   std::string description;
@@ -37,6 +39,6 @@ Expected<OpenDevice> openDevice(const std::string& spec);
 
 // Compiles `g` for the device's backend and runs it once.
 Expected<std::vector<Tensor>> compileAndRun(const OpenDevice& dev, const ir::Graph& g,
-                                            const std::map<std::string, Tensor, std::less<>>& inputs);
+                                            const TensorMap& inputs);
 
 }  // namespace ingot::cli

@@ -9,11 +9,10 @@
 
 #include "ir/Graph.h"
 #include "tools/cli/Args.h"
+#include "tools/cli/Backends.h"
 #include "tools/cli/ModelLoader.h"
 
 namespace ingot::cli {
-
-using TensorMap = std::map<std::string, Tensor, std::less<>>;
 
 struct GivenInputs {
   LoadOptions load;  // shapes from --shape and from the --input files

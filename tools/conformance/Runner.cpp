@@ -57,9 +57,17 @@ Expected<std::map<std::string, ExpectedFailure>> loadExpectedFailures(const std:
 
 namespace {
 
-std::string firstLine(const std::string& s) {
-  std::string l = s.substr(0, s.find('\n'));
-  return l.size() > 240 ? l.substr(0, 237) + "..." : l;
+// The message on one line (the importer lists unsupported ops one per line),
+// without the case's path, shortened for the expected-failures file.
+std::string oneLine(const std::string& s) {
+  std::string l;
+  for (char c : s) {
+    if (c == '\n' || c == '\t') c = ' ';
+    if (c == ' ' && !l.empty() && l.back() == ' ') continue;
+    l += c;
+  }
+  if (size_t p = l.find("model.onnx: "); p != std::string::npos) l = l.substr(p + 12);
+  return l.size() > 200 ? l.substr(0, 197) + "..." : l;
 }
 
 std::string categoryFor(const Status& s) {
@@ -222,7 +230,7 @@ Status writeExpectedFailures(const std::string& path, const std::vector<CaseResu
   for (const auto& r : results) {
     allBackends.insert(r.backend);
     if (r.suite != "onnx" || r.outcome == Outcome::Pass || r.outcome == Outcome::UnexpectedPass) continue;
-    info[r.name] = {r.category, firstLine(r.message)};
+    info[r.name] = {r.category, oneLine(r.message)};
     byCategory[r.category][r.name].push_back(r.backend);
   }
   std::ofstream out(path);
