@@ -33,7 +33,7 @@ class Tensor {
     if constexpr (std::is_same_v<T, bool>) {
       for (size_t i = 0; i < values.size() && i < static_cast<size_t>(t.numElements()); ++i)
         t.data<bool>()[i] = values[i];
-    } else {
+    } else if (!values.empty()) {
       std::memcpy(t.rawData(), values.data(),
                   std::min(values.size() * sizeof(T), t.byteSize()));
     }

@@ -1,0 +1,47 @@
+// Shape arithmetic shared by type rules, kernels and passes: numpy
+// broadcasting, axis normalization, permutations. Every function validates
+// its input and returns an error value (InvalidInput) whose message names the
+// offending numbers; callers prefix it with the node and attribute it came
+// from.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "support/Status.h"
+#include "support/Tensor.h"
+
+namespace ingot::ir {
+
+// Numpy multidirectional broadcasting: shapes are right-aligned, and each
+// pair of dims must be equal or one of them 1. "[2,3] vs [4]" fails with a
+// message naming both shapes and the clashing dims.
+Expected<Shape> broadcastShapes(const Shape& a, const Shape& b);
+Expected<Shape> broadcastShapes(std::span<const Shape> shapes);
+
+// Unidirectional broadcasting (ONNX Gemm's C): true when `from` broadcasts to
+// exactly `to` without changing `to`.
+bool broadcastsTo(const Shape& from, const Shape& to);
+
+// Maps an axis in [-rank, rank-1] to [0, rank-1].
+Expected<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+// Normalizes each axis and rejects duplicates (after normalization, so
+// [1, -1] on rank 2 is a duplicate). Returns the axes sorted ascending.
+Expected<std::vector<int64_t>> normalizeAxes(std::span<const int64_t> axes, int64_t rank);
+
+// A permutation of 0..rank-1 (each exactly once).
+Status checkPermutation(std::span<const int64_t> perm, int64_t rank);
+// out[i] = shape[perm[i]]; perm must be valid.
+Shape permuteShape(const Shape& shape, std::span<const int64_t> perm);
+
+// Dims must be >= 0 and the element count must fit in int64: shapes built
+// from attributes (Reshape, Expand, Tile, ...) go through this so a
+// malformed model is an error, not an overflow.
+Expected<int64_t> checkedNumElements(const Shape& shape);
+
+// Row-major multi-index <-> linear index.
+std::vector<int64_t> unravelIndex(int64_t linear, const Shape& shape);
+
+}  // namespace ingot::ir

@@ -1,0 +1,145 @@
+#include "ir/Verifier.h"
+
+#include <unordered_map>
+#include <unordered_set>
+
+#include "ir/OpRegistry.h"
+#include "ir/TextPrinter.h"
+
+namespace ingot::ir {
+
+namespace {
+
+constexpr int64_t kMaxElements = int64_t{1} << 40;
+
+// %name as the text IR writes it, so messages match printed graphs.
+std::string ref(const Value* v) { return v ? printValueRef(*v) : std::string("<null>"); }
+
+Status checkType(const TensorType& t, const std::string& what) {
+  int64_t product = 1;
+  for (int64_t d : t.shape) {
+    if (d < 0) return invalidInput("{}: type {} has a negative dimension", what, t.toString());
+    if (d != 0) {
+      if (d > kMaxElements || product > kMaxElements / d)
+        return invalidInput("{}: type {} has more than 2^40 elements", what, t.toString());
+      product *= d;
+    }
+  }
+  return Status::ok();
+}
+
+class Verifier {
+ public:
+  explicit Verifier(const Graph& g) : g_(g) {}
+  Status run();
+
+ private:
+  // Registers a value definition: unique name, valid type.
+  Status define(const Value* v, const std::string& what);
+  Status checkParam(const Value* v);
+  Status checkNode(const Node& n);
+
+  const Graph& g_;
+  std::unordered_set<std::string> names_;
+  std::unordered_set<const Value*> defined_;
+  // Results of all nodes, to tell "used before its definition" from "not in
+  // this graph".
+  std::unordered_set<const Value*> allResults_;
+};
+
+Status Verifier::define(const Value* v, const std::string& what) {
+  if (!v) return invalidInput("{} is null", what);
+  if (v->name().empty()) return invalidInput("{} has an empty name", what);
+  if (defined_.count(v)) return invalidInput("{} {} is defined twice", what, ref(v));
+  if (!names_.insert(v->name()).second)
+    return invalidInput("{} {}: the name is used by another value", what, ref(v));
+  INGOT_RETURN_IF_ERROR(checkType(v->type(), what + " " + ref(v)));
+  defined_.insert(v);
+  return Status::ok();
+}
+
+Status Verifier::checkParam(const Value* v) {
+  const Tensor* data = v->paramData();
+  if (!data) return invalidInput("parameter {} has no data", ref(v));
+  TensorType dataType{data->dtype(), data->shape()};
+  if (dataType != v->type())
+    return invalidInput("parameter {}: data is {}, declared type is {}", ref(v),
+                        dataType.toString(), v->type().toString());
+  // The data's own shape was checked through v->type() above.
+  if (data->byteSize() != static_cast<size_t>(data->numElements()) * dtypeSize(data->dtype()))
+    return invalidInput("parameter {}: data holds {} bytes, {} needs {}", ref(v), data->byteSize(),
+                        dataType.toString(), data->numElements() * dtypeSize(data->dtype()));
+  return Status::ok();
+}
+
+Status Verifier::checkNode(const Node& n) {
+  std::string label = n.label();
+  for (size_t i = 0; i < n.operands().size(); ++i) {
+    const Value* o = n.operands()[i];
+    if (!o || defined_.count(o)) continue;  // absence is checked by inferNodeTypes
+    if (allResults_.count(o))
+      return invalidInput("{}: operand {} ({}) is used before it is defined", label, i, ref(o));
+    return invalidInput("{}: operand {} ({}) is not a value of this graph", label, i, ref(o));
+  }
+  // Tensor attributes feed type rules and kernels directly: their shape
+  // and byte count must be sound before anything reads them.
+  for (const auto& [name, a] : n.attrs()) {
+    if (a.kind() != AttrKind::Tensor) continue;
+    const Tensor& t = a.asTensor();
+    std::string what = fmt::format("{}: attribute '{}'", label, name);
+    INGOT_RETURN_IF_ERROR(checkType({t.dtype(), t.shape()}, what));
+    if (t.byteSize() != static_cast<size_t>(t.numElements()) * dtypeSize(t.dtype()))
+      return invalidInput("{}: holds {} bytes, {} needs {}", what, t.byteSize(),
+                          TensorType{t.dtype(), t.shape()}.toString(),
+                          t.numElements() * dtypeSize(t.dtype()));
+  }
+  auto types = inferNodeTypes(n.op(), n.attrs(), n.operands(), label);
+  if (!types.ok()) return types.status();
+  if (types->size() != n.results().size())
+    return invalidInput("{}: has {} results, the op's type rule gives {}", label,
+                        n.results().size(), types->size());
+  for (size_t i = 0; i < n.results().size(); ++i) {
+    const Value* r = n.results()[i];
+    std::string what = fmt::format("{}: result {}", label, i);
+    if (r && (r->kind() != ValueKind::Result || r->producer() != &n ||
+              r->resultIndex() != static_cast<int>(i)))
+      return invalidInput("{} ({}) does not point back to its node and index", what, ref(r));
+    INGOT_RETURN_IF_ERROR(define(r, what));
+    if (r->type() != (*types)[i])
+      return invalidInput("{} ({}): declared type {}, but the type rule gives {}", what, ref(r),
+                          r->type().toString(), (*types)[i].toString());
+  }
+  return Status::ok();
+}
+
+Status Verifier::run() {
+  for (const auto& n : g_.nodes())
+    for (const Value* r : n->results()) allResults_.insert(r);
+  for (size_t i = 0; i < g_.inputs().size(); ++i) {
+    const Value* v = g_.inputs()[i];
+    std::string what = fmt::format("input {}", i);
+    INGOT_RETURN_IF_ERROR(define(v, what));
+    if (v->kind() != ValueKind::Input) return invalidInput("{} {} is not an input value", what, ref(v));
+  }
+  for (size_t i = 0; i < g_.params().size(); ++i) {
+    const Value* v = g_.params()[i];
+    std::string what = fmt::format("parameter {}", i);
+    INGOT_RETURN_IF_ERROR(define(v, what));
+    if (v->kind() != ValueKind::Param) return invalidInput("{} {} is not a parameter value", what, ref(v));
+    INGOT_RETURN_IF_ERROR(checkParam(v));
+  }
+  for (const auto& n : g_.nodes()) INGOT_RETURN_IF_ERROR(checkNode(*n));
+  if (g_.outputs().empty()) return invalidInput("the graph has no outputs");
+  for (size_t i = 0; i < g_.outputs().size(); ++i) {
+    const Value* v = g_.outputs()[i];
+    if (!v) return invalidInput("output {} is null", i);
+    if (!defined_.count(v)) return invalidInput("output {} ({}) is not a value of this graph", i, ref(v));
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status verifyGraph(const Graph& g) { return Verifier(g).run(); }
+
+}  // namespace ingot::ir
