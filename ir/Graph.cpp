@@ -4,6 +4,7 @@
 #include <unordered_set>
 
 #include "ir/OpRegistry.h"
+#include "ir/TextPrinter.h"
 
 namespace ingot::ir {
 
@@ -16,7 +17,7 @@ const std::string& Node::opName() const { return op_->name; }
 std::string Node::label() const {
   std::string out = op_->name;
   if (!name_.empty()) out += fmt::format(" '{}'", name_);
-  if (!results_.empty()) out += fmt::format(" (-> %{})", results_[0]->name());
+  if (!results_.empty()) out += fmt::format(" (-> {})", printValueRef(*results_[0]));
   return out;
 }
 
