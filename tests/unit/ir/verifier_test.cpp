@@ -187,6 +187,6 @@ TEST_CASE("verifier: values, types and parameter data", "[verifier]") {
   }
   SECTION("quoted names in messages") {
     auto g = parse("  %\"onnx::Neg_0\" = Neg(%x) : f32[1]\n  output %\"onnx::Neg_0\"\n");
-    checkFails(*g, "Neg (-> %onnx::Neg_0): result 0 (%\"onnx::Neg_0\"): declared type f32[1]");
+    checkFails(*g, "Neg (-> %\"onnx::Neg_0\"): result 0 (%\"onnx::Neg_0\"): declared type f32[1]");
   }
 }
