@@ -27,6 +27,7 @@ Expected<GivenInputs> collectInputs(const ParsedArgs& args) {
       return invalidInput("--input {}: the file has shape {} but --shape says {}", kv.first,
                           shapeToString(t->shape()), shapeToString(it->second));
     g.load.inputShapes[kv.first] = t->shape();
+    g.load.knownInputValues[kv.first] = *t;
     g.tensors[kv.first] = std::move(*t);
   }
   if (auto b = args.get("--batch")) {
@@ -57,7 +58,8 @@ Tensor randomTensor(DType dtype, const Shape& shape, std::mt19937_64& rng) {
   return t;
 }
 
-Expected<TensorMap> completeInputs(const ir::Graph& g, const TensorMap& given, std::optional<uint64_t> seed) {
+Expected<TensorMap> completeInputs(const ir::Graph& g, const TensorMap& given, std::optional<uint64_t> seed,
+                                   const std::vector<std::string>& foldedInputs) {
   TensorMap out;
   std::mt19937_64 rng(seed.value_or(0));
   std::vector<std::string> missing;
@@ -78,6 +80,7 @@ Expected<TensorMap> completeInputs(const ir::Graph& g, const TensorMap& given, s
     }
   }
   for (const auto& [name, t] : given) {
+    if (std::find(foldedInputs.begin(), foldedInputs.end(), name) != foldedInputs.end()) continue;
     const ir::Value* v = g.findValue(name);
     if (!v || v->kind() != ir::ValueKind::Input) {
       std::string names;

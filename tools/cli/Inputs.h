@@ -23,8 +23,10 @@ struct GivenInputs {
 Expected<GivenInputs> collectInputs(const ParsedArgs& args);
 
 // Every graph input: given ones are checked (dtype, shape), missing ones are
-// filled from `seed` when set, else an error lists them.
-Expected<TensorMap> completeInputs(const ir::Graph& g, const TensorMap& given, std::optional<uint64_t> seed);
+// filled from `seed` when set, else an error lists them. Given inputs that
+// the loader compiled in as constants (`foldedInputs`) are skipped.
+Expected<TensorMap> completeInputs(const ir::Graph& g, const TensorMap& given, std::optional<uint64_t> seed,
+                                   const std::vector<std::string>& foldedInputs = {});
 
 // Deterministic values: floats uniform in [-1, 1), ints in [0, 10), bools fair.
 Tensor randomTensor(DType dtype, const Shape& shape, std::mt19937_64& rng);

@@ -55,7 +55,18 @@ Expected<LoadedModel> loadModel(const std::string& path, const LoadOptions& opts
     frontend::ImportOptions io;
     io.inputShapes = opts.inputShapes;
     io.batch = opts.batch;
-    INGOT_ASSIGN_OR_RETURN(frontend::ImportedModel im, frontend::importOnnxFile(path, io));
+    auto imported = frontend::importOnnxFile(path, io);
+    if (!imported.ok() && imported.status().kind() == ErrorKind::Unsupported &&
+        imported.status().message().find("must be a constant") != std::string::npos) {
+      for (const auto& [name, t] : opts.knownInputValues)
+        if (isInteger(t.dtype())) {
+          io.constantInputs[name] = t;
+          m.foldedInputs.push_back(name);
+        }
+      if (!m.foldedInputs.empty()) imported = frontend::importOnnxFile(path, io);
+    }
+    if (!imported.ok()) return imported.status();
+    frontend::ImportedModel im = std::move(imported).value();
     m.graph = std::move(im.graph);
     m.format = "onnx";
     m.opsets = std::move(im.opsets);

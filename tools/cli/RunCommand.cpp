@@ -24,7 +24,7 @@ int runModel(const ParsedArgs& args, CliIO& io) {
   }
   auto model = loadModel(path, given->load);
   if (!model.ok()) return reportError(model.status(), io);
-  auto inputs = completeInputs(*model->graph, given->tensors, seed);
+  auto inputs = completeInputs(*model->graph, given->tensors, seed, model->foldedInputs);
   if (!inputs.ok()) return reportError(inputs.status(), io);
   auto device = openDevice(args.get("--backend").value_or(""));
   if (!device.ok()) return reportError(device.status(), io);
@@ -41,6 +41,9 @@ int runModel(const ParsedArgs& args, CliIO& io) {
     if (ec) return reportError(invalidInput("--output-dir {}: {}", *outDir, ec.message()), io);
   }
   const auto& outs = model->graph->outputs();
+  if (!model->foldedInputs.empty())
+    io.out << fmt::format("compiled in the values of integer inputs {} (they feed shape-like operands)\n",
+                          fmt::join(model->foldedInputs, ", "));
   io.out << fmt::format("ran {} on {} ({}) in {:.3f} ms\n", path, device->device->info().id(),
                         device->device->info().name,
                         std::chrono::duration<double, std::milli>(end - start).count());

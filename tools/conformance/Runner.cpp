@@ -11,6 +11,7 @@
 #include "ir/OpRegistry.h"
 #include "ir/Verifier.h"
 #include "tools/conformance/Compare.h"
+#include "tools/cli/ModelLoader.h"
 #include "tools/conformance/OpCases.h"
 
 namespace ingot::conformance {
@@ -153,17 +154,31 @@ namespace {
 CaseResult runOnnxCase(const fs::path& caseDir, const cli::OpenDevice& dev) {
   std::string name = caseDir.filename().string();
   const std::string& backend = dev.backend->name;
-  auto model = frontend::importOnnxFile((caseDir / "model.onnx").string(), frontend::ImportOptions{});
-  if (!model.ok()) return failure("onnx", name, backend, model.status());
-  Status verified = ir::verifyGraph(*model->graph);
-  if (!verified.isOk()) return failure("onnx", name, backend, verified);
-  const ir::Graph& g = *model->graph;
+  std::string modelPath = (caseDir / "model.onnx").string();
   fs::path data = caseDir / "test_data_set_0";
-  cli::TensorMap inputs;
-  for (size_t i = 0; i < g.inputs().size(); ++i) {
+  // input_K.pb feeds the K-th declared graph input.
+  auto declared = frontend::describeOnnxInputs(modelPath);
+  if (!declared.ok()) return failure("onnx", name, backend, declared.status());
+  cli::LoadOptions opts;
+  cli::TensorMap given;
+  for (size_t i = 0; i < declared->size(); ++i) {
     auto t = frontend::readTensorProtoFile((data / fmt::format("input_{}.pb", i)).string());
     if (!t.ok()) return failure("onnx", name, backend, t.status());
-    inputs[g.inputs()[i]->name()] = std::move(*t);
+    const std::string& inputName = (*declared)[i].name;
+    opts.inputShapes[inputName] = t->shape();
+    opts.knownInputValues[inputName] = *t;
+    given[inputName] = std::move(*t);
+  }
+  auto model = cli::loadModel(modelPath, opts);
+  if (!model.ok()) return failure("onnx", name, backend, model.status());
+  const ir::Graph& g = *model->graph;
+  cli::TensorMap inputs;
+  for (const ir::Value* in : g.inputs()) {
+    auto it = given.find(in->name());
+    if (it == given.end())
+      return CaseResult{"onnx", name, backend, Outcome::Fail, "known-bug",
+                        fmt::format("graph input '{}' has no data file", in->name())};
+    inputs[in->name()] = it->second;
   }
   std::vector<Tensor> want;
   for (size_t i = 0; i < g.outputs().size(); ++i) {

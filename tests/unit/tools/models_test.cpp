@@ -97,7 +97,7 @@ TEST_CASE("text IR round-trips every model in the test suite") {
       auto m = cli::loadModel(f.string(), opts);
       INFO(m.status().message());
       REQUIRE(m.ok());
-      std::string once = ir::printGraph(*m.graph);
+      std::string once = ir::printGraph(*m->graph);
       auto parsed = ir::parseGraph(once, f.string());
       INFO(parsed.status().message());
       REQUIRE(parsed.ok());
