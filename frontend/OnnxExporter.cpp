@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "frontend/OnnxProto.h"
+#include "support/FileIO.h"
 #include "ir/OpRegistry.h"
 
 namespace ingot::frontend {
@@ -404,11 +405,7 @@ Expected<std::string> exportOnnxBytes(const ir::Graph& g) {
 
 Status exportOnnxFile(const ir::Graph& g, const std::string& path) {
   INGOT_ASSIGN_OR_RETURN(std::string bytes, exportOnnxBytes(g));
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) return invalidInput("{}: cannot open for writing", path);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!out) return invalidInput("{}: write error", path);
-  return Status::ok();
+  return writeFileBytes(path, bytes);
 }
 
 }  // namespace ingot::frontend

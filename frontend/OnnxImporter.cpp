@@ -10,6 +10,7 @@
 
 #include "frontend/OnnxImportContext.h"
 #include "frontend/OnnxProto.h"
+#include "support/FileIO.h"
 #include "ir/OpRegistry.h"
 
 namespace ingot::frontend {

@@ -47,7 +47,6 @@ Tensor vectorTensor(const std::vector<T>& values) {
 }
 
 // Reads a whole file; InvalidInput naming the path when it cannot.
-Expected<std::string> readFileBytes(const std::string& path);
 
 // Parses protobuf bytes into `msg`; false on truncated or malformed input.
 // protobuf's parser reports errors by return value, but it is wrapped so

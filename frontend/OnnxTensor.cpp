@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "frontend/OnnxProto.h"
+#include "support/FileIO.h"
 
 namespace ingot::frontend {
 
@@ -244,17 +245,6 @@ void tensorToProto(const Tensor& t, const std::string& name, onnx::TensorProto* 
   proto->set_raw_data(reinterpret_cast<const char*>(t.rawData()), t.byteSize());
 }
 
-Expected<std::string> readFileBytes(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    return invalidInput("{}: no such file", path);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return invalidInput("{}: cannot open", path);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return invalidInput("{}: read error", path);
-  return bytes;
-}
-
 bool parseMessage(google::protobuf::MessageLite& msg, std::string_view bytes) {
   if (bytes.size() > static_cast<size_t>(INT_MAX)) return false;
   try {
@@ -296,11 +286,7 @@ Status writeTensorProtoFile(const std::string& path, const Tensor& t, const std:
   tensorToProto(t, name, &tp);
   std::string bytes;
   if (!tp.SerializeToString(&bytes)) return internalError("cannot serialize tensor '{}'", name);
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) return invalidInput("{}: cannot open for writing", path);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!out) return invalidInput("{}: write error", path);
-  return Status::ok();
+  return writeFileBytes(path, bytes);
 }
 
 }  // namespace ingot::frontend

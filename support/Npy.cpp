@@ -1,8 +1,8 @@
 #include "support/Npy.h"
 
 #include <cstring>
-#include <fstream>
-#include <sstream>
+
+#include "support/FileIO.h"
 
 namespace ingot {
 
@@ -122,11 +122,8 @@ Expected<Tensor> parseNpy(std::string_view bytes, const std::string& name) {
 }
 
 Expected<Tensor> readNpyFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return invalidInput("cannot open '{}'", path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parseNpy(ss.str(), path);
+  INGOT_ASSIGN_OR_RETURN(std::string bytes, readFileBytes(path));
+  return parseNpy(bytes, path);
 }
 
 std::string serializeNpy(const Tensor& t) {
@@ -154,12 +151,7 @@ std::string serializeNpy(const Tensor& t) {
 }
 
 Status writeNpyFile(const std::string& path, const Tensor& t) {
-  std::ofstream out(path, std::ios::binary);
-  if (!out) return invalidInput("cannot write '{}'", path);
-  std::string bytes = serializeNpy(t);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!out) return runtimeError("failed writing '{}'", path);
-  return Status::ok();
+  return writeFileBytes(path, serializeNpy(t));
 }
 
 }  // namespace ingot

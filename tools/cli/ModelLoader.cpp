@@ -1,12 +1,11 @@
 #include "tools/cli/ModelLoader.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "frontend/OnnxImporter.h"
 #include "ir/TextParser.h"
 #include "ir/Verifier.h"
+#include "support/FileIO.h"
 
 namespace ingot::cli {
 
@@ -44,11 +43,8 @@ Expected<LoadedModel> loadModel(const std::string& path, const LoadOptions& opts
   if (!std::filesystem::is_regular_file(path, ec)) return invalidInput("cannot open model '{}': no such file", path);
   LoadedModel m;
   if (isTextModel(path)) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return invalidInput("cannot open model '{}'", path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    INGOT_ASSIGN_OR_RETURN(m.graph, ir::parseGraph(ss.str(), path));
+    INGOT_ASSIGN_OR_RETURN(std::string text, readFileBytes(path));
+    INGOT_ASSIGN_OR_RETURN(m.graph, ir::parseGraph(text, path));
     m.format = "text";
     INGOT_RETURN_IF_ERROR(checkTextShapes(*m.graph, opts, path));
   } else {

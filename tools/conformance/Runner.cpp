@@ -9,6 +9,8 @@
 #include "frontend/OnnxImporter.h"
 #include "ir/Interpreter.h"
 #include "ir/OpRegistry.h"
+#include "ir/TextParser.h"
+#include "ir/TextPrinter.h"
 #include "ir/Verifier.h"
 #include "tools/conformance/Compare.h"
 #include "tools/cli/ModelLoader.h"
@@ -172,6 +174,13 @@ CaseResult runOnnxCase(const fs::path& caseDir, const cli::OpenDevice& dev) {
   auto model = cli::loadModel(modelPath, opts);
   if (!model.ok()) return failure("onnx", name, backend, model.status());
   const ir::Graph& g = *model->graph;
+  // Every imported model must also round-trip through the text IR.
+  std::string text = ir::printGraph(g);
+  auto reparsed = ir::parseGraph(text, name + ".ingot.txt");
+  if (!reparsed.ok() || ir::printGraph(**reparsed) != text)
+    return CaseResult{"onnx", name, backend, Outcome::Fail, "known-bug",
+                      "text IR does not round-trip: " + (reparsed.ok() ? std::string("printed text differs")
+                                                                       : reparsed.status().message())};
   cli::TensorMap inputs;
   for (const ir::Value* in : g.inputs()) {
     auto it = given.find(in->name());
