@@ -134,14 +134,95 @@ Status importSlice(ImportContext& c) {
   return emitWithAttrs(c, 1, std::move(extra));
 }
 
-// Split from 13: `split` sizes moved to an input.
-Status importSplit13(ImportContext& c) {
+// Split: `split` sizes are an attribute before opset 13 and an input from
+// it on. Without sizes (and without opset 18's num_outputs) the axis splits
+// into equal parts, one per node output.
+Status importSplit(ImportContext& c) {
   AttrMap extra;
-  if (c.hasInput(1)) {
+  if (c.opset() >= 13 && c.hasInput(1)) {
     INGOT_ASSIGN_OR_RETURN(std::vector<int64_t> split, c.intsInput(1, "split"));
     extra["split"] = Attribute(split);
   }
+  if (!extra.count("split") && !c.attr("split") && !c.attr("num_outputs"))
+    extra["num_outputs"] = Attribute(static_cast<int64_t>(c.numOutputs()));
   return emitWithAttrs(c, 1, std::move(extra));
+}
+
+// Trilu (14): the optional scalar input k becomes an attribute.
+Status importTrilu(ImportContext& c) {
+  AttrMap extra;
+  if (c.hasInput(1)) {
+    INGOT_ASSIGN_OR_RETURN(double k, c.scalarInput(1, "k"));
+    extra["k"] = Attribute(static_cast<int64_t>(k));
+  }
+  return emitWithAttrs(c, 1, std::move(extra));
+}
+
+// CumSum (11): the scalar input axis becomes an attribute.
+Status importCumSum(ImportContext& c) {
+  INGOT_ASSIGN_OR_RETURN(double axis, c.scalarInput(1, "axis"));
+  return emitWithAttrs(c, 1, {{"axis", Attribute(static_cast<int64_t>(axis))}});
+}
+
+// OneHot (9): depth (input 1, any numeric dtype) becomes an attribute;
+// values (input 2) stays an operand.
+Status importOneHot(ImportContext& c) {
+  INGOT_ASSIGN_OR_RETURN(double depth, c.scalarInput(1, "depth"));
+  if (!std::isfinite(depth)) return c.invalidError("depth must be finite, got {}", depth);
+  INGOT_ASSIGN_OR_RETURN(const ir::OpDef* op, c.findOp("OneHot"));
+  INGOT_ASSIGN_OR_RETURN(AttrMap attrs, c.convertAttrs(*op));
+  attrs["depth"] = Attribute(static_cast<int64_t>(depth));
+  INGOT_ASSIGN_OR_RETURN(Value * v, c.emit1("OneHot", {c.input(0), c.input(2)}, std::move(attrs), c.outputName(0)));
+  return c.bindOutputs({v});
+}
+
+// EyeLike (9): `dtype` is an ONNX type code; the IR names dtypes.
+Status importEyeLike(ImportContext& c) {
+  AttrMap extra;
+  if (const onnx::AttributeProto* a = c.attr("dtype")) {
+    auto dt = dtypeFromOnnx(static_cast<int32_t>(a->i()));
+    if (!dt) return c.unsupportedError("dtype {} is not supported", onnxTypeName(static_cast<int32_t>(a->i())));
+    extra["dtype"] = Attribute(std::string(dtypeName(*dt)));
+  }
+  return emitWithAttrs(c, 1, std::move(extra), {"dtype"});
+}
+
+// Pad before opset 11: attributes pads and value (a float), which becomes
+// the constant_value operand in the data's dtype.
+Status importPad2(ImportContext& c) {
+  Value* x = c.input(0);
+  if (!x) return c.invalidError("input 0 is missing");
+  if (!isComputable(x->dtype())) return c.unsupportedError("dtype {}", dtypeName(x->dtype()));
+  const onnx::AttributeProto* a = c.attr("value");
+  Tensor value(x->dtype(), {});
+  visitDType(x->dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    value.data<T>()[0] = static_cast<T>(a ? a->f() : 0.f);
+  });
+  INGOT_ASSIGN_OR_RETURN(Value * v, c.emitConstant(std::move(value), c.freshName(x->name() + "_pad_value")));
+  INGOT_ASSIGN_OR_RETURN(const ir::OpDef* op, c.findOp("Pad"));
+  INGOT_ASSIGN_OR_RETURN(AttrMap attrs, c.convertAttrs(*op, {"value"}));
+  INGOT_ASSIGN_OR_RETURN(Value * y, c.emit1("Pad", {x, v}, std::move(attrs), c.outputName(0)));
+  return c.bindOutputs({y});
+}
+
+// Pad from 11: pads and (18) axes are inputs that become attributes;
+// constant_value stays an operand (it may be computed at run time).
+Status importPad11(ImportContext& c) {
+  AttrMap extra;
+  INGOT_ASSIGN_OR_RETURN(std::vector<int64_t> pads, c.intsInput(1, "pads"));
+  extra["pads"] = Attribute(pads);
+  if (c.hasInput(3)) {
+    INGOT_ASSIGN_OR_RETURN(std::vector<int64_t> axes, c.intsInput(3, "axes"));
+    extra["axes"] = Attribute(axes);
+  }
+  INGOT_ASSIGN_OR_RETURN(const ir::OpDef* op, c.findOp("Pad"));
+  INGOT_ASSIGN_OR_RETURN(AttrMap attrs, c.convertAttrs(*op));
+  for (auto& [k, v] : extra) attrs[k] = std::move(v);
+  std::vector<Value*> operands{c.input(0)};
+  if (c.hasInput(2)) operands.push_back(c.input(2));
+  INGOT_ASSIGN_OR_RETURN(Value * y, c.emit1("Pad", std::move(operands), std::move(attrs), c.outputName(0)));
+  return c.bindOutputs({y});
 }
 
 // ---- changed semantics -----------------------------------------------------------
@@ -294,7 +375,13 @@ const ImportRule kRules[] = {
     {"", "ReduceLogSumExp", 18, importAxesInput, {"ReduceLogSumExp"}},
     {"", "ReduceSumSquare", 18, importAxesInput, {"ReduceSumSquare"}},
     {"", "Slice", 10, importSlice, {"Slice"}},
-    {"", "Split", 13, importSplit13, {"Split"}},
+    {"", "Split", 1, importSplit, {"Split"}},
+    {"", "Trilu", 14, importTrilu, {"Trilu"}},
+    {"", "CumSum", 11, importCumSum, {"CumSum"}},
+    {"", "OneHot", 9, importOneHot, {"OneHot"}},
+    {"", "EyeLike", 9, importEyeLike, {"EyeLike"}},
+    {"", "Pad", 2, importPad2, {"Pad", "Constant"}},
+    {"", "Pad", 11, importPad11, {"Pad"}},
     {"", "Cast", 1, importCast1, {"Cast"}},
     {"", "Cast", 6, importCast6, {"Cast"}},
     {"", "Softmax", 1, importSoftmaxLegacy, {"Softmax", "Flatten", "Reshape"}},

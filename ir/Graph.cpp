@@ -100,7 +100,21 @@ Expected<Node*> Graph::addNode(const OpDef& op, std::vector<Value*> operands, At
   std::vector<std::pair<std::string, TensorType>> results;
   for (size_t i = 0; i < types.size(); ++i) {
     std::string n = i < resultNames.size() ? resultNames[i] : std::string();
-    if (n.empty()) n = freshName(nodeName.empty() ? std::string("t") : nodeName);
+    if (n.empty()) {
+      // Fresh, and distinct from this node's earlier results (not yet in
+      // the graph): multi-result nodes (Split, LayerNormalization).
+      const std::string base = freshName(nodeName.empty() ? std::string("t") : nodeName);
+      n = base;
+      auto taken = [&](const std::string& name) {
+        if (findValue(name)) return true;
+        for (const auto& r : results)
+          if (r.first == name) return true;
+        for (const std::string& given : resultNames)
+          if (given == name) return true;
+        return false;
+      };
+      for (size_t k = 1; taken(n); ++k) n = fmt::format("{}_{}", base, k);
+    }
     results.emplace_back(std::move(n), std::move(types[i]));
   }
   return addNodeWithTypes(op, std::move(operands), std::move(attrs), std::move(results),
@@ -176,6 +190,45 @@ void Graph::removeDeadNodes() {
       if (o) live.insert(o);
   }
   if (!dead.empty()) eraseNodes(dead);
+}
+
+size_t Graph::removeUnusedParams() {
+  std::unordered_set<const Value*> used(outputs_.begin(), outputs_.end());
+  for (const auto& n : nodes_)
+    for (const Value* o : n->operands_) used.insert(o);
+  std::unordered_set<const Value*> dead;
+  for (const Value* p : params_)
+    if (!used.count(p)) dead.insert(p);
+  if (dead.empty()) return 0;
+  params_.erase(std::remove_if(params_.begin(), params_.end(), [&](Value* p) { return dead.count(p); }),
+                params_.end());
+  for (auto it = byName_.begin(); it != byName_.end();)
+    it = dead.count(it->second) ? byName_.erase(it) : std::next(it);
+  values_.erase(std::remove_if(values_.begin(), values_.end(),
+                               [&](const std::unique_ptr<Value>& v) { return dead.count(v.get()); }),
+                values_.end());
+  return dead.size();
+}
+
+void Graph::moveNodeBefore(const Node* node, const Node* before) {
+  auto find = [&](const Node* n) {
+    return std::find_if(nodes_.begin(), nodes_.end(), [&](const std::unique_ptr<Node>& p) { return p.get() == n; });
+  };
+  auto from = find(node);
+  if (from == nodes_.end() || find(before) == nodes_.end() || node == before) return;
+  std::unique_ptr<Node> moving = std::move(*from);
+  nodes_.erase(from);
+  nodes_.insert(find(before), std::move(moving));
+}
+
+Status Graph::renameValue(Value* v, std::string newName) {
+  if (newName.empty()) return invalidInput("cannot rename '{}' to an empty name", v->name_);
+  if (newName == v->name_) return Status::ok();
+  if (findValue(newName)) return invalidInput("cannot rename '{}' to '{}': the name is taken", v->name_, newName);
+  byName_.erase(v->name_);
+  v->name_ = std::move(newName);
+  byName_[v->name_] = v;
+  return Status::ok();
 }
 
 std::unique_ptr<Graph> Graph::clone() const {

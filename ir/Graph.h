@@ -149,6 +149,14 @@ class Graph {
   void eraseNodes(const std::vector<Node*>& dead);
   // Users of each value, computed on demand (passes keep their own maps).
   std::unordered_map<const Value*, std::vector<Node*>> computeUsers() const;
+  // Removes parameters that no node and no output uses; returns how many.
+  size_t removeUnusedParams();
+  // Moves `node` to just before `before` in the node order (passes that
+  // append a replacement node put it where the node it replaces was, which
+  // keeps the order topological). No-op when either is not in this graph.
+  void moveNodeBefore(const Node* node, const Node* before);
+  // Renames a value; fails if the name is empty or taken by another value.
+  Status renameValue(Value* v, std::string newName);
 
   // ONNX metadata kept for export (producer, opset the model came from).
   std::string docString;

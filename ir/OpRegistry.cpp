@@ -71,6 +71,9 @@ const OpRegistry& OpRegistry::builtin() {
     registerShapeOps(r);
     registerReductionOps(r);
     registerMiscOps(r);
+    registerIndexingOps(r);
+    registerPadOps(r);
+    registerNormalizationOps(r);
     return r;
   }();
   return registry;

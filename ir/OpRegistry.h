@@ -32,6 +32,9 @@ enum class FusionClass {
 };
 std::string_view fusionClassName(FusionClass c);
 
+// OpDef::numResults of ops whose result count varies per node.
+inline constexpr int kVariadicResults = -1;
+
 struct OperandSpec {
   std::string name;
   bool optional = false;  // may be absent (nullptr); only trailing operands
@@ -99,6 +102,8 @@ struct OpDef {
   std::string name;  // ONNX spelling where ONNX has the op ("MatMul")
   std::string summary;
   std::vector<OperandSpec> operands;
+  // Results every node of the op has; kVariadicResults: the count depends on
+  // the node (its attributes), and the type rule gives it (Split).
   int numResults = 1;
   std::vector<AttrSpec> attrs;
   FusionClass fusion = FusionClass::Opaque;
@@ -137,5 +142,8 @@ void registerContractionOps(OpRegistry& r);
 void registerShapeOps(OpRegistry& r);
 void registerReductionOps(OpRegistry& r);
 void registerMiscOps(OpRegistry& r);
+void registerIndexingOps(OpRegistry& r);
+void registerPadOps(OpRegistry& r);
+void registerNormalizationOps(OpRegistry& r);
 
 }  // namespace ingot::ir

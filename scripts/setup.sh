@@ -10,6 +10,7 @@ PACKAGES=(
   libfmt-dev catch2
   libonnx-dev libprotobuf-dev protobuf-compiler
   python3 python3-numpy python3-onnx
+  llvm-19-tools
 )
 
 missing=()

@@ -114,7 +114,7 @@ Expected<Tensor> parseNpy(std::string_view bytes, const std::string& name) {
     return invalidInput("{}: truncated .npy data: expected {} bytes for {}{}, found {}", name, need,
                         dtypeName(*dtype), shapeToString(shape), bytes.size() - dataStart);
   Tensor t(*dtype, shape);
-  std::memcpy(t.rawData(), bytes.data() + dataStart, need);
+  if (need) std::memcpy(t.rawData(), bytes.data() + dataStart, need);
   if (*dtype == DType::Bool)  // normalize to 0/1 so bool reads are well-defined
     for (int64_t k = 0; k < n; ++k)
       t.rawData()[k] = std::byte{t.rawData()[k] != std::byte{0}};

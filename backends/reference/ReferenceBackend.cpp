@@ -39,7 +39,8 @@ struct NodeKernel {
         continue;
       }
       Tensor in(t->dtype, t->shape);
-      std::memcpy(in.rawData(), args.bindings[b], in.byteSize());
+      // Zero-element tensors have no storage: nothing to copy.
+      if (in.byteSize()) std::memcpy(in.rawData(), args.bindings[b], in.byteSize());
       ++b;
       inputs.push_back(std::move(in));
       inputPtrs.push_back(&inputs.back());
@@ -52,7 +53,7 @@ struct NodeKernel {
     for (size_t i = 0; i < out.size(); ++i) {
       if (out[i].byteSize() != byteSizeOf(resultTypes[i]) || args.bindingBytes[b + i] < out[i].byteSize())
         return internalError("{}: result {} has the wrong size", label, i);
-      std::memcpy(args.bindings[b + i], out[i].rawData(), out[i].byteSize());
+      if (out[i].byteSize()) std::memcpy(args.bindings[b + i], out[i].rawData(), out[i].byteSize());
     }
     return Status::ok();
   }

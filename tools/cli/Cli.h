@@ -34,6 +34,7 @@ Command inspectCommand();
 Command runCommand();
 Command devicesCommand();
 Command conformanceCommand();
+Command optCommand();
 
 int runCli(const std::vector<std::string>& args, CliIO& io);
 
