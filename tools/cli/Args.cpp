@@ -25,6 +25,21 @@ Expected<ParsedArgs> parseArgs(const CommandSpec& spec, const std::vector<std::s
   ParsedArgs out;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
+    const FlagSpec* shortFlag = nullptr;
+    for (const auto& f : spec.flags)
+      if (!f.shortName.empty() && f.shortName == a) shortFlag = &f;
+    if (shortFlag) {
+      if (shortFlag->metavar.empty()) {
+        out.add(shortFlag->name, "1");
+      } else {
+        if (i + 1 >= args.size())
+          return invalidInput("ingot {}: option '{}' needs a value ({})", spec.name, a, shortFlag->metavar);
+        out.add(shortFlag->name, args[++i]);
+      }
+      if (!shortFlag->repeatable && out.getAll(shortFlag->name).size() > 1)
+        return invalidInput("ingot {}: option '{}' given more than once", spec.name, shortFlag->name);
+      continue;
+    }
     if (a.size() < 2 || a.substr(0, 2) != "--") {
       if (a.size() > 1 && a[0] == '-' && !(a[1] >= '0' && a[1] <= '9'))
         return invalidInput("ingot {}: unknown option '{}' (see ingot {} --help)", spec.name, a, spec.name);
@@ -72,10 +87,12 @@ std::string formatHelp(const CommandSpec& spec) {
   if (!spec.flags.empty()) {
     out += "\noptions:\n";
     size_t width = 0;
-    for (const auto& f : spec.flags) width = std::max(width, f.name.size() + 1 + f.metavar.size());
+    auto left = [](const FlagSpec& f) {
+      return (f.shortName.empty() ? "" : f.shortName + ", ") + f.name + (f.metavar.empty() ? "" : " " + f.metavar);
+    };
+    for (const auto& f : spec.flags) width = std::max(width, left(f).size());
     for (const auto& f : spec.flags) {
-      std::string left = f.name + (f.metavar.empty() ? "" : " " + f.metavar);
-      out += fmt::format("  {:<{}}  {}{}\n", left, width, f.help, f.repeatable ? " (repeatable)" : "");
+      out += fmt::format("  {:<{}}  {}{}\n", left(f), width, f.help, f.repeatable ? " (repeatable)" : "");
     }
     out += fmt::format("  {:<{}}  {}\n", "--help", width, "show this help");
   }

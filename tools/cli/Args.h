@@ -17,6 +17,7 @@ struct FlagSpec {
   std::string metavar;  // "NAME"; empty for a boolean switch
   std::string help;
   bool repeatable = false;
+  std::string shortName;  // "-o": a one-dash alias, stored under `name`
 };
 
 struct CommandSpec {

@@ -80,7 +80,7 @@ Command optCommand() {
           "Run graph passes on MODEL (.onnx or text IR) and print the result as text IR.",
           {
               {"--passes", "A,B,...", "passes to run once each, in order; default: the standard pipeline"},
-              {"--output", "FILE", "write the text IR to FILE instead of stdout"},
+              {"--output", "FILE", "write the text IR to FILE instead of stdout", false, "-o"},
               {"--print-after-all", "", "print the IR after every pass (on stderr)"},
               {"--print-after", "PASS[,PASS]", "print the IR after the named passes (on stderr)", true},
               {"--stats", "", "print time and node/param counts per pass run (on stderr)"},
