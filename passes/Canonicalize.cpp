@@ -54,7 +54,7 @@ namespace {
 const std::vector<const RewritePattern*>& allPatterns() {
   static const std::vector<const RewritePattern*> table = [] {
     std::vector<const RewritePattern*> t;
-    for (auto group : {noOpPatterns(), shapePatterns(), activationPatterns()})
+    for (auto group : {noOpPatterns(), shapePatterns(), activationPatterns(), contractionPatterns()})
       for (const RewritePattern& p : group) t.push_back(&p);
     return t;
   }();
@@ -69,7 +69,7 @@ class Canonicalize final : public Pass {
  public:
   std::string_view name() const override { return "canonicalize"; }
   std::string_view description() const override {
-    return "simplifies no-op nodes and recognizes idioms (LogSoftmax, Gelu) with a table of patterns";
+    return "simplifies no-op nodes and recognizes idioms (LogSoftmax, Gelu, dense layers as Gemm) with a table of patterns";
   }
   Expected<bool> run(ir::Graph& g) override {
     bool changed = false;

@@ -63,5 +63,6 @@ std::vector<int64_t> effectivePerm(const ir::Node& transpose);
 std::span<const RewritePattern> noOpPatterns();          // CanonicalizeNoOps.cpp
 std::span<const RewritePattern> shapePatterns();         // CanonicalizeShapes.cpp
 std::span<const RewritePattern> activationPatterns();    // CanonicalizeActivations.cpp
+std::span<const RewritePattern> contractionPatterns();   // CanonicalizeContractions.cpp
 
 }  // namespace ingot::passes
