@@ -27,15 +27,19 @@ ir::Node* swappingTranspose(const RewriteContext& ctx, const ir::Value* v) {
   return effectivePerm(*t) == std::vector<int64_t>{1, 0} ? t : nullptr;
 }
 
-Expected<bool> transposeIntoGemm(RewriteContext& ctx, ir::Node& root) {
-  std::vector<ir::Value*> operands = root.operands();
-  ir::AttrMap attrs = root.attrs();
+// Replaces the root by a Gemm over its first two operands with every
+// single-use swapping Transpose among them absorbed into transA/transB
+// (toggling the flag `attrs` already has). Fires only if one was absorbed.
+Expected<bool> absorbTransposesIntoGemm(RewriteContext& ctx, ir::Node& root, std::vector<ir::Value*> operands,
+                                        ir::AttrMap attrs) {
   std::vector<ir::Node*> absorbed;
   for (size_t i = 0; i < 2 && i < operands.size(); ++i) {
     ir::Node* t = swappingTranspose(ctx, operands[i]);
     if (!t) continue;
     const char* flag = i == 0 ? "transA" : "transB";
-    attrs[flag] = ir::Attribute(int64_t{root.getInt(flag) == 0 ? 1 : 0});
+    auto it = attrs.find(flag);
+    const bool set = it != attrs.end() && it->second.kind() == ir::AttrKind::Int && it->second.asInt() != 0;
+    attrs[flag] = ir::Attribute(int64_t{set ? 0 : 1});
     operands[i] = t->operand(0);
     absorbed.push_back(t);
   }
@@ -46,23 +50,13 @@ Expected<bool> transposeIntoGemm(RewriteContext& ctx, ir::Node& root) {
   return fired;
 }
 
+Expected<bool> transposeIntoGemm(RewriteContext& ctx, ir::Node& root) {
+  return absorbTransposesIntoGemm(ctx, root, root.operands(), root.attrs());
+}
+
 Expected<bool> transposeIntoMatMul(RewriteContext& ctx, ir::Node& root) {
   if (!isFloat2D(root.operand(0)) || !isFloat2D(root.operand(1))) return false;
-  std::vector<ir::Value*> operands = {root.operand(0), root.operand(1)};
-  ir::AttrMap attrs;
-  std::vector<ir::Node*> absorbed;
-  for (size_t i = 0; i < 2; ++i) {
-    ir::Node* t = swappingTranspose(ctx, operands[i]);
-    if (!t) continue;
-    attrs[i == 0 ? "transA" : "transB"] = ir::Attribute(int64_t{1});
-    operands[i] = t->operand(0);
-    absorbed.push_back(t);
-  }
-  if (absorbed.empty()) return false;
-  INGOT_ASSIGN_OR_RETURN(bool fired, ctx.replaceRootWithNew(root, "Gemm", std::move(operands), std::move(attrs)));
-  if (fired)
-    for (ir::Node* t : absorbed) ctx.retire(t);
-  return fired;
+  return absorbTransposesIntoGemm(ctx, root, {root.operand(0), root.operand(1)}, {});
 }
 
 // Add is commutative: the product may be either operand. It is a MatMul of

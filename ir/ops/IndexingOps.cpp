@@ -15,11 +15,6 @@ namespace {
 
 using namespace ops;
 
-void copyElement(Tensor& dst, int64_t to, const Tensor& src, int64_t from) {
-  const size_t size = dtypeSize(src.dtype());
-  std::memcpy(dst.rawData() + to * size, src.rawData() + from * size, size);
-}
-
 int64_t indexAt(const Tensor& t, int64_t i) {
   return t.dtype() == DType::I32 ? t.data<int32_t>()[i] : t.data<int64_t>()[i];
 }
@@ -295,20 +290,6 @@ KernelResult eyeLikeKernel(const OpContext& ctx, KernelInputs, ResultTypes rt) {
   for (int64_t r = 0; r < rows; ++r)
     if (r + k >= 0 && r + k < cols) setFromDouble(out, r * cols + r + k, 1);
   return single(std::move(out));
-}
-
-OpDef makeOp(std::string name, std::string summary, std::vector<OperandSpec> operands, std::vector<AttrSpec> attrs,
-             FusionClass fusion, TypeRule rule, ReferenceKernel kernel, int numResults = 1) {
-  OpDef def;
-  def.name = std::move(name);
-  def.summary = std::move(summary);
-  def.operands = std::move(operands);
-  def.numResults = numResults;
-  def.attrs = std::move(attrs);
-  def.fusion = fusion;
-  def.inferTypes = std::move(rule);
-  def.reference = std::move(kernel);
-  return def;
 }
 
 }  // namespace

@@ -235,19 +235,6 @@ KernelResult rangeKernel(const OpContext& ctx, KernelInputs, ResultTypes rt) {
   return single(std::move(out));
 }
 
-OpDef makeOp(std::string name, std::string summary, std::vector<OperandSpec> operands, std::vector<AttrSpec> attrs,
-             FusionClass fusion, TypeRule rule, ReferenceKernel kernel) {
-  OpDef def;
-  def.name = std::move(name);
-  def.summary = std::move(summary);
-  def.operands = std::move(operands);
-  def.attrs = std::move(attrs);
-  def.fusion = fusion;
-  def.inferTypes = std::move(rule);
-  def.reference = std::move(kernel);
-  return def;
-}
-
 }  // namespace
 
 void registerMiscOps(OpRegistry& r) {

@@ -1,3 +1,4 @@
+#include <cstring>
 #include "ir/ops/OpUtil.h"
 
 namespace ingot::ir::ops {
@@ -132,6 +133,25 @@ AxisSplit splitAtAxis(const Shape& shape, int64_t axis) {
     else s.inner *= shape[d];
   }
   return s;
+}
+
+OpDef makeOp(std::string name, std::string summary, std::vector<OperandSpec> operands, std::vector<AttrSpec> attrs,
+             FusionClass fusion, TypeRule rule, ReferenceKernel kernel, int numResults) {
+  OpDef def;
+  def.name = std::move(name);
+  def.summary = std::move(summary);
+  def.operands = std::move(operands);
+  def.numResults = numResults;
+  def.attrs = std::move(attrs);
+  def.fusion = fusion;
+  def.inferTypes = std::move(rule);
+  def.reference = std::move(kernel);
+  return def;
+}
+
+void copyElement(Tensor& dst, int64_t to, const Tensor& src, int64_t from) {
+  const size_t size = dtypeSize(src.dtype());
+  std::memcpy(dst.rawData() + to * size, src.rawData() + from * size, size);
 }
 
 }  // namespace ingot::ir::ops

@@ -110,6 +110,13 @@ Status checkAttrShape(const OpContext& ctx, std::string_view attr, const Shape& 
 // and an inconsistent node is an error value instead of a bad memory access.
 void registerOp(OpRegistry& registry, OpDef def);
 
+// An OpDef from its parts, for the op tables.
+OpDef makeOp(std::string name, std::string summary, std::vector<OperandSpec> operands, std::vector<AttrSpec> attrs,
+             FusionClass fusion, TypeRule rule, ReferenceKernel kernel, int numResults = 1);
+
+// Copies element `from` of `src` to element `to` of `dst` (same dtype).
+void copyElement(Tensor& dst, int64_t to, const Tensor& src, int64_t from);
+
 using KernelInputs = std::span<const Tensor* const>;
 using ResultTypes = std::span<const TensorType>;
 using KernelResult = Expected<std::vector<Tensor>>;

@@ -17,11 +17,6 @@ namespace {
 
 using namespace ops;
 
-void copyElement(Tensor& dst, int64_t to, const Tensor& src, int64_t from) {
-  const size_t size = dtypeSize(src.dtype());
-  std::memcpy(dst.rawData() + to * size, src.rawData() + from * size, size);
-}
-
 // The result of an injective op: for each result element, visited in
 // row-major order with its multi-index, copy element sourceOf(index) of src.
 template <class SourceOf>

@@ -43,15 +43,16 @@ int inspect(const ParsedArgs& args, CliIO& io) {
       for (size_t i = 0; i < in.dims.size(); ++i) {
         if (const auto* v = std::get_if<int64_t>(&in.dims[i])) {
           s.push_back(*v);
+        } else if (i == 0 && opts.batch) {
+          symbolic = true;
+          s.push_back(*opts.batch);
         } else {
           symbolic = true;
-          s.push_back(i == 0 && opts.batch ? *opts.batch : 1);
+          boundForInspect = true;  // shown as 1
+          s.push_back(1);
         }
       }
-      if (symbolic) {
-        opts.inputShapes[in.name] = s;
-        boundForInspect = true;
-      }
+      if (symbolic) opts.inputShapes[in.name] = s;
     }
   }
   auto model = loadModel(path, opts);
