@@ -9,7 +9,7 @@ PACKAGES=(
   cmake ninja-build g++ pkg-config
   libfmt-dev catch2
   libonnx-dev libprotobuf-dev protobuf-compiler
-  python3 python3-numpy python3-onnx
+  python3 python3-numpy
   llvm-19-tools
 )
 
