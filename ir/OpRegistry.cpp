@@ -74,6 +74,7 @@ const OpRegistry& OpRegistry::builtin() {
     registerIndexingOps(r);
     registerPadOps(r);
     registerNormalizationOps(r);
+    registerLossOps(r);
     return r;
   }();
   return registry;

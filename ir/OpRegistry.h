@@ -145,5 +145,6 @@ void registerMiscOps(OpRegistry& r);
 void registerIndexingOps(OpRegistry& r);
 void registerPadOps(OpRegistry& r);
 void registerNormalizationOps(OpRegistry& r);
+void registerLossOps(OpRegistry& r);
 
 }  // namespace ingot::ir

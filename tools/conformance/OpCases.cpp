@@ -12,6 +12,8 @@ using I = std::vector<int64_t>;
 constexpr DType f32 = DType::F32, f64 = DType::F64, i32 = DType::I32, i64 = DType::I64, b8 = DType::Bool;
 
 InputSpec in(DType t, Shape s, Gen g = Gen::Uniform) { return InputSpec{t, std::move(s), g}; }
+// Class indices in [0, classes).
+InputSpec classIndex(DType t, Shape s, int64_t classes) { return InputSpec{t, std::move(s), Gen::ClassIndex, classes}; }
 
 std::vector<OpCase> buildCases() {
   std::vector<OpCase> cases = {
@@ -134,6 +136,15 @@ std::vector<OpCase> buildCases() {
       {"InstanceNormalization/f32", "InstanceNormalization", {}, {in(f32, {2, 3, 5}), in(f32, {3}), in(f32, {3})}},
       {"GroupNormalization/two_groups", "GroupNormalization", {{"num_groups", A(2)}},
        {in(f32, {2, 4, 3}), in(f32, {4}), in(f32, {4})}},
+      // Losses: targets are valid class indices (Gen::ClassIndex); two rows set ignore_index.
+      {"NegativeLogLikelihoodLoss/mean_weight", "NegativeLogLikelihoodLoss", {},
+       {in(f32, {4, 5}), classIndex(i64, {4}, 5), in(f32, {5}, Gen::Positive)}},
+      {"NegativeLogLikelihoodLoss/none_kdim_ii", "NegativeLogLikelihoodLoss",
+       {{"reduction", A("none")}, {"ignore_index", A(1)}}, {in(f32, {2, 3, 4}), classIndex(i32, {2, 4}, 3)}},
+      {"SoftmaxCrossEntropyLoss/sum_kdim_weight", "SoftmaxCrossEntropyLoss", {{"reduction", A("sum")}},
+       {in(f32, {2, 4, 3}), classIndex(i64, {2, 3}, 4), in(f32, {4}, Gen::Positive)}},
+      {"SoftmaxCrossEntropyLoss/mean_ii_f64", "SoftmaxCrossEntropyLoss", {{"ignore_index", A(0)}},
+       {in(f64, {6, 3}), classIndex(i64, {6}, 3)}},
   };
   return cases;
 }
@@ -171,6 +182,9 @@ std::vector<std::optional<Tensor>> generateInputs(const OpCase& c) {
             break;
           case Gen::Small: v = std::is_floating_point_v<T> ? u - 0.5 : std::floor(u * 3) - 1; break;
           case Gen::Bool: v = u < 0.5 ? 0 : 1; break;
+          case Gen::ClassIndex:
+            v = std::is_floating_point_v<T> ? u * 4 - 2 : std::floor(u * static_cast<double>(spec->bound));
+            break;
         }
         if constexpr (std::is_same_v<T, bool>) p[i] = v != 0;
         else if constexpr (std::is_unsigned_v<T>) p[i] = static_cast<T>(std::fabs(v));

@@ -19,12 +19,14 @@ enum class Gen {
   NonZero,   // floats with |x| in [0.5, 2), ints in [1, 5] (divisors)
   Small,     // floats in [-0.5, 0.5) (exp, pow exponents)
   Bool,
+  ClassIndex,  // ints in [0, InputSpec::bound) (class indices for losses); floats as Uniform
 };
 
 struct InputSpec {
   DType dtype = DType::F32;
   Shape shape;
   Gen gen = Gen::Uniform;
+  int64_t bound = 0;  // Gen::ClassIndex: the number of classes
 };
 
 struct OpCase {
