@@ -206,18 +206,11 @@ KernelResult groupNormKernel(const OpContext& ctx, KernelInputs in, ResultTypes 
   return single(std::move(out));
 }
 
+// Normalizations are not fused (yet): every one is Opaque.
 OpDef normOp(std::string name, std::string summary, std::vector<OperandSpec> operands, std::vector<AttrSpec> attrs,
              TypeRule rule, ReferenceKernel kernel, int numResults = 1) {
-  OpDef def;
-  def.name = std::move(name);
-  def.summary = std::move(summary);
-  def.operands = std::move(operands);
-  def.numResults = numResults;
-  def.attrs = std::move(attrs);
-  def.fusion = FusionClass::Opaque;
-  def.inferTypes = std::move(rule);
-  def.reference = std::move(kernel);
-  return def;
+  return makeOp(std::move(name), std::move(summary), std::move(operands), std::move(attrs), FusionClass::Opaque,
+                std::move(rule), std::move(kernel), numResults);
 }
 
 }  // namespace

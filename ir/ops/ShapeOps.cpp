@@ -357,15 +357,8 @@ KernelResult gatherKernel(const OpContext& ctx, KernelInputs in, ResultTypes rt)
 
 OpDef injectiveOp(std::string name, std::string summary, std::vector<OperandSpec> operands,
                   std::vector<AttrSpec> attrs, TypeRule rule, ReferenceKernel kernel) {
-  OpDef def;
-  def.name = std::move(name);
-  def.summary = std::move(summary);
-  def.operands = std::move(operands);
-  def.attrs = std::move(attrs);
-  def.fusion = FusionClass::Injective;
-  def.inferTypes = std::move(rule);
-  def.reference = std::move(kernel);
-  return def;
+  return makeOp(std::move(name), std::move(summary), std::move(operands), std::move(attrs), FusionClass::Injective,
+                std::move(rule), std::move(kernel));
 }
 
 }  // namespace
