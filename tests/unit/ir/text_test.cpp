@@ -12,6 +12,7 @@
 #include "ir/TextParser.h"
 #include "ir/TextPrinter.h"
 #include "ir/Verifier.h"
+#include "test_op_builder.h"
 
 using namespace ingot;
 using namespace ingot::ir;
@@ -22,31 +23,18 @@ Expected<std::vector<TensorType>> sameAsFirst(const OpContext& c) {
   return std::vector<TensorType>{c.operandType(0)};
 }
 
-OpDef makeOp(std::string name, std::vector<OperandSpec> operands, std::vector<AttrSpec> attrs,
-             TypeRule rule, int numResults = 1) {
-  OpDef d;
-  d.name = std::move(name);
-  d.operands = std::move(operands);
-  d.attrs = std::move(attrs);
-  d.inferTypes = std::move(rule);
-  d.numResults = numResults;
-  d.reference = [](const OpContext&, std::span<const Tensor* const>, std::span<const TensorType>)
-      -> Expected<std::vector<Tensor>> { return std::vector<Tensor>{}; };
-  return d;
-}
-
 // Built once, immutable afterwards.
 const OpRegistry& testOps() {
   static const OpRegistry ops = [] {
     OpRegistry r;
-    r.add(makeOp("Neg", {{"X"}}, {{"scale", AttrKind::Float, Attribute(1.0f)}}, sameAsFirst));
-    r.add(makeOp("Add", {{"A"}, {"B"}}, {}, [](const OpContext& c) -> Expected<std::vector<TensorType>> {
+    r.add(ingot::ir::testing::makeTestOp("Neg", {{"X"}}, {{"scale", AttrKind::Float, Attribute(1.0f)}}, sameAsFirst));
+    r.add(ingot::ir::testing::makeTestOp("Add", {{"A"}, {"B"}}, {}, [](const OpContext& c) -> Expected<std::vector<TensorType>> {
       if (c.operandType(0) != c.operandType(1))
         return c.error("operand types differ: {} vs {}", c.operandType(0).toString(),
                        c.operandType(1).toString());
       return std::vector<TensorType>{c.operandType(0)};
     }));
-    r.add(makeOp("Gemm", {{"A"}, {"B"}, {"C", true}},
+    r.add(ingot::ir::testing::makeTestOp("Gemm", {{"A"}, {"B"}, {"C", true}},
                  {{"alpha", AttrKind::Float, Attribute(1.0f)}, {"transB", AttrKind::Int, Attribute(0)}},
                  [](const OpContext& c) -> Expected<std::vector<TensorType>> {
                    const auto& a = c.operandType(0);
@@ -55,16 +43,16 @@ const OpRegistry& testOps() {
                    int64_t n = c.getInt("transB") ? b.shape[0] : b.shape[1];
                    return std::vector<TensorType>{{a.dtype, {a.shape[0], n}}};
                  }));
-    r.add(makeOp("Split2", {{"X"}}, {}, [](const OpContext& c) -> Expected<std::vector<TensorType>> {
+    r.add(ingot::ir::testing::makeTestOp("Split2", {{"X"}}, {}, [](const OpContext& c) -> Expected<std::vector<TensorType>> {
       TensorType shape{DType::I64, {static_cast<int64_t>(c.operandType(0).shape.size())}};
       return std::vector<TensorType>{c.operandType(0), shape};
     }, 2));
-    r.add(makeOp("Constant", {}, {{"value", AttrKind::Tensor, std::nullopt}},
+    r.add(ingot::ir::testing::makeTestOp("Constant", {}, {{"value", AttrKind::Tensor, std::nullopt}},
                  [](const OpContext& c) -> Expected<std::vector<TensorType>> {
                    const Tensor* t = c.getTensor("value");
                    return std::vector<TensorType>{{t->dtype(), t->shape()}};
                  }));
-    r.add(makeOp("Kitchen", {{"X"}},
+    r.add(ingot::ir::testing::makeTestOp("Kitchen", {{"X"}},
                  {{"i", AttrKind::Int, Attribute(0)},
                   {"f", AttrKind::Float, Attribute(0.f)},
                   {"s", AttrKind::String, Attribute("")},
@@ -73,18 +61,18 @@ const OpRegistry& testOps() {
                   {"ss", AttrKind::Strings, Attribute(std::vector<std::string>{})},
                   {"t", AttrKind::Tensor, Attribute(Tensor::scalar<float>(0))}},
                  sameAsFirst));
-    r.add(makeOp("Concat", {{"inputs", false, true}}, {{"axis", AttrKind::Int, Attribute(0)}},
+    r.add(ingot::ir::testing::makeTestOp("Concat", {{"inputs", false, true}}, {{"axis", AttrKind::Int, Attribute(0)}},
                  [](const OpContext& c) -> Expected<std::vector<TensorType>> {
                    TensorType t = c.operandType(0);
                    for (size_t i = 1; i < c.numOperands(); ++i) t.shape[0] += c.operandType(i).shape[0];
                    return std::vector<TensorType>{t};
                  }));
-    r.add(makeOp("Sink", {{"X"}}, {}, [](const OpContext&) -> Expected<std::vector<TensorType>> {
+    r.add(ingot::ir::testing::makeTestOp("Sink", {{"X"}}, {}, [](const OpContext&) -> Expected<std::vector<TensorType>> {
       return std::vector<TensorType>{};
     }, 0));
     // Named like a statement keyword: the printer must quote it.
-    r.add(makeOp("output", {{"X"}}, {}, sameAsFirst));
-    r.add(makeOp("name", {{"X"}}, {}, [](const OpContext&) -> Expected<std::vector<TensorType>> {
+    r.add(ingot::ir::testing::makeTestOp("output", {{"X"}}, {}, sameAsFirst));
+    r.add(ingot::ir::testing::makeTestOp("name", {{"X"}}, {}, [](const OpContext&) -> Expected<std::vector<TensorType>> {
       return std::vector<TensorType>{};
     }, 0));
     return r;

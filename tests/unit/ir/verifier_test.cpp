@@ -7,49 +7,39 @@
 #include "ir/OpRegistry.h"
 #include "ir/TextParser.h"
 #include "ir/Verifier.h"
+#include "test_op_builder.h"
 
 using namespace ingot;
 using namespace ingot::ir;
 
 namespace {
 
-OpDef makeOp(std::string name, std::vector<OperandSpec> operands, std::vector<AttrSpec> attrs,
-             TypeRule rule, int numResults = 1) {
-  OpDef d;
-  d.name = std::move(name);
-  d.operands = std::move(operands);
-  d.attrs = std::move(attrs);
-  d.inferTypes = std::move(rule);
-  d.numResults = numResults;
-  return d;
-}
-
 // Built once, immutable afterwards.
 const OpRegistry& testOps() {
   static const OpRegistry ops = [] {
     OpRegistry r;
-    r.add(makeOp("Neg", {{"X"}}, {{"scale", AttrKind::Float, Attribute(1.0f)}},
+    r.add(ingot::ir::testing::makeTestOp("Neg", {{"X"}}, {{"scale", AttrKind::Float, Attribute(1.0f)}},
                  [](const OpContext& c) -> Expected<std::vector<TensorType>> {
                    return std::vector<TensorType>{c.operandType(0)};
                  }));
-    r.add(makeOp("Add", {{"A"}, {"B"}}, {}, [](const OpContext& c) -> Expected<std::vector<TensorType>> {
+    r.add(ingot::ir::testing::makeTestOp("Add", {{"A"}, {"B"}}, {}, [](const OpContext& c) -> Expected<std::vector<TensorType>> {
       if (c.operandType(0) != c.operandType(1))
         return c.error("operand types differ: {} vs {}", c.operandType(0).toString(),
                        c.operandType(1).toString());
       return std::vector<TensorType>{c.operandType(0)};
     }));
-    r.add(makeOp("Gemm", {{"A"}, {"B"}, {"C", true}}, {},
+    r.add(ingot::ir::testing::makeTestOp("Gemm", {{"A"}, {"B"}, {"C", true}}, {},
                  [](const OpContext& c) -> Expected<std::vector<TensorType>> {
                    const auto& a = c.operandType(0);
                    const auto& b = c.operandType(1);
                    if (a.shape.size() != 2 || b.shape.size() != 2) return c.error("rank 2 needed");
                    return std::vector<TensorType>{{a.dtype, {a.shape[0], b.shape[1]}}};
                  }));
-    r.add(makeOp("Split2", {{"X"}}, {}, [](const OpContext& c) -> Expected<std::vector<TensorType>> {
+    r.add(ingot::ir::testing::makeTestOp("Split2", {{"X"}}, {}, [](const OpContext& c) -> Expected<std::vector<TensorType>> {
       TensorType shape{DType::I64, {static_cast<int64_t>(c.operandType(0).shape.size())}};
       return std::vector<TensorType>{c.operandType(0), shape};
     }, 2));
-    r.add(makeOp("Constant", {}, {{"value", AttrKind::Tensor, std::nullopt}},
+    r.add(ingot::ir::testing::makeTestOp("Constant", {}, {{"value", AttrKind::Tensor, std::nullopt}},
                  [](const OpContext& c) -> Expected<std::vector<TensorType>> {
                    const Tensor* t = c.getTensor("value");
                    return std::vector<TensorType>{{t->dtype(), t->shape()}};
