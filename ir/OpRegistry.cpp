@@ -75,12 +75,20 @@ const OpRegistry& OpRegistry::builtin() {
     registerPadOps(r);
     registerNormalizationOps(r);
     registerLossOps(r);
+    // Rules that attach to the ops registered above.
+    registerGradientRules(r);
+    registerLoweringRules(r);
     return r;
   }();
   return registry;
 }
 
 const OpDef* OpRegistry::find(std::string_view name) const {
+  auto it = ops_.find(name);
+  return it == ops_.end() ? nullptr : it->second.get();
+}
+
+OpDef* OpRegistry::findMutable(std::string_view name) {
   auto it = ops_.find(name);
   return it == ops_.end() ? nullptr : it->second.get();
 }

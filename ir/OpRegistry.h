@@ -98,6 +98,20 @@ using TypeRule = std::function<Expected<std::vector<TensorType>>(const OpContext
 using ReferenceKernel = std::function<Expected<std::vector<Tensor>>(
     const OpContext&, std::span<const Tensor* const> inputs, std::span<const TensorType> resultTypes)>;
 
+// Gradient rule (vector-Jacobian product), defined in ir/Gradient.h: builds
+// IR for the gradients of a node's operands from the gradients of its
+// results. Rules live beside the op families in ir/grads/ and attach to the
+// op's one OpDef (OpRegistry::builtin() wires them).
+class GradientContext;
+using GradientRule = std::function<Status(GradientContext&)>;
+
+// Lowering rule, defined in ir/kernel/Lowering.h: the op's loop-level form
+// (a scalar expression per result element for elementwise, broadcast and
+// injective ops; the reduction or contraction it performs). Ops without one
+// lower to an opaque dispatch that only backends with a library kernel run.
+class LoweringContext;
+using LoweringRule = std::function<Status(LoweringContext&)>;
+
 struct OpDef {
   std::string name;  // ONNX spelling where ONNX has the op ("MatMul")
   std::string summary;
@@ -109,6 +123,8 @@ struct OpDef {
   FusionClass fusion = FusionClass::Opaque;
   TypeRule inferTypes;
   ReferenceKernel reference;
+  GradientRule gradient;  // empty: not differentiable
+  LoweringRule lowering;  // empty: opaque dispatch
 
   const AttrSpec* findAttr(std::string_view n) const;
   int minOperands() const;  // operands that are not optional
@@ -125,6 +141,8 @@ class OpRegistry {
 
   // Used while building a registry (tests may build their own).
   void add(OpDef def);
+  // The op to attach a rule to while building; null if not registered.
+  OpDef* findMutable(std::string_view name);
 
  private:
   std::map<std::string, std::unique_ptr<OpDef>, std::less<>> ops_;
@@ -146,5 +164,9 @@ void registerIndexingOps(OpRegistry& r);
 void registerPadOps(OpRegistry& r);
 void registerNormalizationOps(OpRegistry& r);
 void registerLossOps(OpRegistry& r);
+// Attach gradient rules (ir/grads/) and lowering rules (ir/kernel/) to the
+// ops above.
+void registerGradientRules(OpRegistry& r);
+void registerLoweringRules(OpRegistry& r);
 
 }  // namespace ingot::ir
