@@ -330,6 +330,11 @@ Status checkAgainstSchemas(const onnx::GraphProto& g, const std::map<std::string
 }
 
 Expected<onnx::ModelProto> buildModel(const ir::Graph& g) {
+  // A fused group (a node with a body) has no ONNX form; its ops do.
+  for (const auto& n : g.nodes())
+    if (n->body())
+      return unsupported("{}: a fused group cannot be exported to ONNX; inline fused groups first "
+                         "(passes::unfuseGraph, or `ingot opt --passes unfuse`)", n->label());
   onnx::ModelProto model;
   model.set_ir_version(8);  // the IR version that goes with opset 17
   model.set_producer_name("ingot");

@@ -12,6 +12,9 @@ std::string TensorType::toString() const {
   return fmt::format("{}{}", dtypeName(dtype), shapeToString(shape));
 }
 
+Node::Node() = default;
+Node::~Node() = default;
+
 const std::string& Node::opName() const { return op_->name; }
 
 std::string Node::label() const {
@@ -92,11 +95,9 @@ Expected<Value*> Graph::addParam(std::string name, Tensor data) {
   return v;
 }
 
-Expected<Node*> Graph::addNode(const OpDef& op, std::vector<Value*> operands, AttrMap attrs,
-                               std::vector<std::string> resultNames, std::string nodeName) {
-  std::string label = op.name + (nodeName.empty() ? "" : " '" + nodeName + "'");
-  INGOT_ASSIGN_OR_RETURN(std::vector<TensorType> types,
-                         inferNodeTypes(op, attrs, operands, label));
+std::vector<std::pair<std::string, TensorType>> Graph::nameResults(
+    std::vector<TensorType> types, const std::vector<std::string>& resultNames,
+    const std::string& nodeName) const {
   std::vector<std::pair<std::string, TensorType>> results;
   for (size_t i = 0; i < types.size(); ++i) {
     std::string n = i < resultNames.size() ? resultNames[i] : std::string();
@@ -117,8 +118,62 @@ Expected<Node*> Graph::addNode(const OpDef& op, std::vector<Value*> operands, At
     }
     results.emplace_back(std::move(n), std::move(types[i]));
   }
+  return results;
+}
+
+Expected<Node*> Graph::addNode(const OpDef& op, std::vector<Value*> operands, AttrMap attrs,
+                               std::vector<std::string> resultNames, std::string nodeName) {
+  std::string label = op.name + (nodeName.empty() ? "" : " '" + nodeName + "'");
+  // Its result types come from a body, which this function does not take.
+  if (op.hasBody) return invalidInput("{}: the op needs a body (Graph::addFusedNode)", label);
+  INGOT_ASSIGN_OR_RETURN(std::vector<TensorType> types,
+                         inferNodeTypes(op, attrs, operands, label));
+  auto results = nameResults(std::move(types), resultNames, nodeName);
   return addNodeWithTypes(op, std::move(operands), std::move(attrs), std::move(results),
                           std::move(nodeName));
+}
+
+Expected<Node*> Graph::addFusedNode(std::vector<Value*> operands, std::unique_ptr<Graph> body,
+                                    AttrMap attrs, std::vector<std::string> resultNames,
+                                    std::string nodeName) {
+  const OpDef* op = OpRegistry::builtin().find("Fused");
+  if (!op || !op->hasBody) return internalError("the op registry has no Fused op with a body");
+  std::string label = op->name + (nodeName.empty() ? "" : " '" + nodeName + "'");
+  if (!body) return invalidInput("{}: no body", label);
+  if (!body->params().empty())
+    return invalidInput("{}: the body has parameter '{}'; outer values must come in as operands", label,
+                        body->params()[0]->name());
+  if (body->inputs().size() != operands.size())
+    return invalidInput("{}: the body has {} inputs for {} operands", label, body->inputs().size(),
+                        operands.size());
+  for (size_t i = 0; i < operands.size(); ++i) {
+    if (!operands[i]) return invalidInput("{}: operand {} is absent", label, i);
+    if (operands[i]->type() != body->inputs()[i]->type())
+      return invalidInput("{}: operand {} ('{}') is {}, body input {} ('{}') is {}", label, i,
+                          operands[i]->name(), operands[i]->type().toString(), i,
+                          body->inputs()[i]->name(), body->inputs()[i]->type().toString());
+  }
+  if (body->outputs().empty()) return invalidInput("{}: the body has no outputs", label);
+  std::vector<TensorType> types;
+  for (const Value* o : body->outputs()) {
+    if (!o) return invalidInput("{}: a body output is null", label);
+    types.push_back(o->type());
+  }
+  auto results = nameResults(std::move(types), resultNames, nodeName);
+  return addNodeWithBody(*op, std::move(operands), std::move(body), std::move(attrs), std::move(results),
+                         std::move(nodeName));
+}
+
+Expected<Node*> Graph::addNodeWithBody(const OpDef& op, std::vector<Value*> operands,
+                                       std::unique_ptr<Graph> body, AttrMap attrs,
+                                       std::vector<std::pair<std::string, TensorType>> results,
+                                       std::string nodeName) {
+  if (!op.hasBody) return invalidInput("{}: the op takes no body", op.name);
+  if (!body) return invalidInput("{}: no body", op.name);
+  INGOT_ASSIGN_OR_RETURN(Node * n, addNodeWithTypes(op, std::move(operands), std::move(attrs),
+                                                     std::move(results), std::move(nodeName)));
+  n->body_ = std::move(body);
+  return n;
 }
 
 Expected<Node*> Graph::addNodeWithTypes(const OpDef& op, std::vector<Value*> operands,
@@ -150,6 +205,33 @@ void Graph::replaceAllUses(Value* from, Value* to) {
       if (o == from) o = to;
   for (auto& o : outputs_)
     if (o == from) o = to;
+  for (auto& u : updates_)
+    if (u.newValue == from) u.newValue = to;
+}
+
+Status Graph::addStateUpdate(Value* param, Value* newValue) {
+  if (!param || !newValue) return invalidInput("state update with a null parameter or value");
+  if (findValue(param->name_) != param || param->kind_ != ValueKind::Param)
+    return invalidInput("state update of '{}': not a parameter of this graph", param->name_);
+  if (findValue(newValue->name_) != newValue)
+    return invalidInput("state update of '{}': '{}' is not a value of this graph", param->name_, newValue->name_);
+  if (param->type_ != newValue->type_)
+    return invalidInput("state update of '{}' ({}) with '{}' of another type ({})", param->name_,
+                        param->type_.toString(), newValue->name_, newValue->type_.toString());
+  if (param->updated_) return invalidInput("parameter '{}' is updated twice", param->name_);
+  param->updated_ = true;
+  updates_.push_back(StateUpdate{param, newValue});
+  return Status::ok();
+}
+
+const StateUpdate* Graph::findStateUpdate(const Value* param) const {
+  for (const StateUpdate& u : updates_)
+    if (u.param == param) return &u;
+  return nullptr;
+}
+
+bool Graph::isUpdateSource(const Value* v) const {
+  return std::any_of(updates_.begin(), updates_.end(), [&](const StateUpdate& u) { return u.newValue == v; });
 }
 
 std::unordered_map<const Value*, std::vector<Node*>> Graph::computeUsers() const {
@@ -177,6 +259,7 @@ void Graph::eraseNodes(const std::vector<Node*>& dead) {
 
 void Graph::removeDeadNodes() {
   std::unordered_set<const Value*> live(outputs_.begin(), outputs_.end());
+  for (const StateUpdate& u : updates_) live.insert(u.newValue);
   std::vector<Node*> dead;
   for (auto it = nodes_.rbegin(); it != nodes_.rend(); ++it) {
     Node* n = it->get();
@@ -196,9 +279,10 @@ size_t Graph::removeUnusedParams() {
   std::unordered_set<const Value*> used(outputs_.begin(), outputs_.end());
   for (const auto& n : nodes_)
     for (const Value* o : n->operands_) used.insert(o);
+  for (const StateUpdate& u : updates_) used.insert(u.newValue);
   std::unordered_set<const Value*> dead;
   for (const Value* p : params_)
-    if (!used.count(p)) dead.insert(p);
+    if (!used.count(p) && !p->updated_) dead.insert(p);
   if (dead.empty()) return 0;
   params_.erase(std::remove_if(params_.begin(), params_.end(), [&](Value* p) { return dead.count(p); }),
                 params_.end());
@@ -240,6 +324,7 @@ std::unique_ptr<Graph> Graph::clone() const {
     Value* nv = g->newValue(v->name_, v->type_, v->kind_);
     nv->param_ = v->param_;
     nv->trainable_ = v->trainable_;
+    nv->updated_ = v->updated_;
     map[v.get()] = nv;
   }
   for (Value* v : inputs_) g->inputs_.push_back(map.at(v));
@@ -249,6 +334,7 @@ std::unique_ptr<Graph> Graph::clone() const {
     nn->op_ = n->op_;
     nn->name_ = n->name_;
     nn->attrs_ = n->attrs_;
+    if (n->body_) nn->body_ = n->body_->clone();
     for (Value* o : n->operands_) nn->operands_.push_back(o ? map.at(o) : nullptr);
     for (Value* r : n->results_) {
       Value* nr = g->newValue(r->name_, r->type_, ValueKind::Result);
@@ -260,6 +346,7 @@ std::unique_ptr<Graph> Graph::clone() const {
     g->nodes_.push_back(std::move(nn));
   }
   for (Value* v : outputs_) g->outputs_.push_back(map.at(v));
+  for (const StateUpdate& u : updates_) g->updates_.push_back(StateUpdate{map.at(u.param), map.at(u.newValue)});
   return g;
 }
 

@@ -7,6 +7,20 @@
 //     trainable by default, the state that training updates),
 //   - a node result.
 // Absent optional operands are nullptr.
+//
+// A node of an op with OpDef::hasBody (Fused) carries a body: a Graph of its
+// own whose inputs are the node's operands and whose outputs are the node's
+// results, 1:1 and in order, with the same types; the body has no
+// parameters (outer parameters come in as operands). Value names inside a
+// body are scoped to the body. See Graph::addFusedNode.
+//
+// State updates (training): a graph may list updates "param := newValue",
+// applied after a run, all at once (every newValue is read before any
+// parameter is written). They make the graph's effect on its persistent
+// state explicit, so the weights and optimizer moments of a training step
+// are updated by the same compiled program that computes the gradients.
+// An update's source is live like a graph output; an updated parameter is
+// never a compile-time constant, even when frozen (not trainable).
 #pragma once
 
 #include <memory>
@@ -23,6 +37,7 @@ namespace ingot::ir {
 
 struct OpDef;
 class Node;
+class Graph;
 
 struct TensorType {
   DType dtype = DType::F32;
@@ -46,6 +61,8 @@ class Value {
   // Initial data of a parameter; null for other kinds.
   const Tensor* paramData() const { return param_.get(); }
   bool trainable() const { return trainable_; }
+  // A parameter with a state update in its graph (Graph::addStateUpdate).
+  bool updated() const { return updated_; }
 
   void setType(TensorType t) { type_ = std::move(t); }
   void setTrainable(bool t) { trainable_ = t; }
@@ -60,10 +77,16 @@ class Value {
   int resultIndex_ = 0;
   std::shared_ptr<const Tensor> param_;
   bool trainable_ = true;
+  bool updated_ = false;
 };
 
 class Node {
  public:
+  Node();
+  ~Node();  // out of line: Graph is incomplete here
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
   const OpDef& op() const { return *op_; }
   const std::string& opName() const;
   // Optional node name (from ONNX); messages use label().
@@ -75,6 +98,11 @@ class Node {
   bool hasOperand(size_t i) const { return operand(i) != nullptr; }
   const std::vector<Value*>& results() const { return results_; }
   Value* result(size_t i = 0) const { return results_[i]; }
+
+  // The body of a node whose op has one (OpDef::hasBody); null otherwise.
+  const Graph* body() const { return body_.get(); }
+  // For passes that retype or rewrite a body in place (infer-types).
+  Graph* mutableBody() { return body_.get(); }
 
   const AttrMap& attrs() const { return attrs_; }
   // The attribute if set, else the op's default, else null.
@@ -97,6 +125,13 @@ class Node {
   std::vector<Value*> operands_;
   std::vector<Value*> results_;
   AttrMap attrs_;
+  std::unique_ptr<Graph> body_;
+};
+
+// After a run, `param` := the value `newValue` had in that run.
+struct StateUpdate {
+  Value* param = nullptr;
+  Value* newValue = nullptr;
 };
 
 class Graph {
@@ -108,7 +143,8 @@ class Graph {
   Graph(Graph&&) = default;
   Graph& operator=(Graph&&) = default;
 
-  // A deep copy (values, nodes, parameter data shared copy-on-write).
+  // A deep copy (values, nodes and their bodies; parameter data shared
+  // copy-on-write).
   std::unique_ptr<Graph> clone() const;
 
   const std::string& name() const { return name_; }
@@ -132,24 +168,49 @@ class Graph {
   Expected<Node*> addNodeWithTypes(const OpDef& op, std::vector<Value*> operands, AttrMap attrs,
                                    std::vector<std::pair<std::string, TensorType>> results,
                                    std::string nodeName = {});
+  // Appends a Fused node (OpRegistry::builtin()'s "Fused", attribute `kind`
+  // in attrs) that runs `body`. Checks the contract: body inputs match the
+  // operands 1:1 in order and type, the body has no parameters and at least
+  // one output; result types are the body's output types, result names come
+  // from resultNames like addNode. The body itself is checked by the verifier.
+  Expected<Node*> addFusedNode(std::vector<Value*> operands, std::unique_ptr<Graph> body, AttrMap attrs,
+                               std::vector<std::string> resultNames = {}, std::string nodeName = {});
+  // Appends a node of an op with a body (op.hasBody) with its result types
+  // as given (the text parser); like addNodeWithTypes, the contract is left
+  // to the verifier.
+  Expected<Node*> addNodeWithBody(const OpDef& op, std::vector<Value*> operands, std::unique_ptr<Graph> body,
+                                  AttrMap attrs, std::vector<std::pair<std::string, TensorType>> results,
+                                  std::string nodeName = {});
   void addOutput(Value* v) { outputs_.push_back(v); }
   void setOutputs(std::vector<Value*> outs) { outputs_ = std::move(outs); }
   void setInputs(std::vector<Value*> ins) { inputs_ = std::move(ins); }
+
+  // State updates, in the order they were added. addStateUpdate fails
+  // (InvalidInput) unless `param` is a parameter of this graph without an
+  // update yet and `newValue` is a value of this graph of the same type.
+  const std::vector<StateUpdate>& stateUpdates() const { return updates_; }
+  Status addStateUpdate(Value* param, Value* newValue);
+  // The update of `param`, or null.
+  const StateUpdate* findStateUpdate(const Value* param) const;
+  // Whether `v` is the new value of some update (live like an output).
+  bool isUpdateSource(const Value* v) const;
 
   Value* findValue(std::string_view name) const;
   // A name not used yet, derived from `hint`.
   std::string freshName(std::string_view hint) const;
 
-  // Replaces every use of `from` (operands and graph outputs) with `to`.
+  // Replaces every use of `from` (operands, graph outputs and the sources of
+  // state updates) with `to`; an update's parameter is its target, not a use.
   void replaceAllUses(Value* from, Value* to);
-  // Removes nodes none of whose results is used (by a node or an output),
-  // repeatedly; parameters and inputs are kept.
+  // Removes nodes none of whose results is used (by a node, an output or a
+  // state update), repeatedly; parameters and inputs are kept.
   void removeDeadNodes();
   // Removes the given nodes (their results must be unused).
   void eraseNodes(const std::vector<Node*>& dead);
   // Users of each value, computed on demand (passes keep their own maps).
   std::unordered_map<const Value*, std::vector<Node*>> computeUsers() const;
-  // Removes parameters that no node and no output uses; returns how many.
+  // Removes parameters that no node, output or update uses and that have
+  // no update (updated state is kept); returns how many.
   size_t removeUnusedParams();
   // Moves `node` to just before `before` in the node order (passes that
   // append a replacement node put it where the node it replaces was, which
@@ -163,11 +224,16 @@ class Graph {
 
  private:
   Value* newValue(std::string name, TensorType type, ValueKind kind);
+  // Result names from resultNames, fresh ones for empty or missing entries.
+  std::vector<std::pair<std::string, TensorType>> nameResults(std::vector<TensorType> types,
+                                                              const std::vector<std::string>& resultNames,
+                                                              const std::string& nodeName) const;
 
   std::string name_ = "main";
   std::vector<std::unique_ptr<Value>> values_;
   std::unordered_map<std::string, Value*> byName_;
   std::vector<Value*> inputs_, params_, outputs_;
+  std::vector<StateUpdate> updates_;
   std::vector<std::unique_ptr<Node>> nodes_;
 };
 

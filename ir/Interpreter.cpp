@@ -6,9 +6,71 @@
 
 namespace ingot::ir {
 
+namespace {
+
+using Env = std::unordered_map<const Value*, const Tensor*>;
+
+// Runs g's nodes in order on the values in `env` (inputs and params bound)
+// and returns copies of its outputs.
+Expected<std::vector<Tensor>> runNodes(const Graph& g, Env& env) {
+  // Node order is topological, so a vector of owned tensors per node keeps
+  // every pointer in `env` stable.
+  std::vector<std::vector<Tensor>> owned;
+  owned.reserve(g.nodes().size());
+  for (const auto& node : g.nodes()) {
+    std::vector<const Tensor*> args;
+    for (const Value* o : node->operands()) {
+      if (!o) {
+        args.push_back(nullptr);
+        continue;
+      }
+      auto it = env.find(o);
+      if (it == env.end() || !it->second)
+        return internalError("{}: operand %{} has no value (graph not verified?)", node->label(), o->name());
+      args.push_back(it->second);
+    }
+    INGOT_ASSIGN_OR_RETURN(std::vector<Tensor> out, evaluateNode(*node, args));
+    owned.push_back(std::move(out));
+    for (size_t i = 0; i < node->results().size(); ++i) env[node->result(i)] = &owned.back()[i];
+  }
+  std::vector<Tensor> results;
+  for (const Value* o : g.outputs()) {
+    auto it = env.find(o);
+    if (!o || it == env.end() || !it->second)
+      return internalError("output %{} was not computed", o ? o->name() : std::string("<null>"));
+    results.push_back(*it->second);
+  }
+  return results;
+}
+
+// A node with a body: the body's inputs are bound to the operands in order.
+Expected<std::vector<Tensor>> runBody(const Node& node, const Graph& body,
+                                      const std::vector<const Tensor*>& inputs) {
+  if (body.inputs().size() != inputs.size())
+    return invalidInput("{}: body has {} inputs for {} operands", node.label(), body.inputs().size(),
+                        inputs.size());
+  Env env;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Value* in = body.inputs()[i];
+    if (!inputs[i]) return invalidInput("{}: operand {} is absent", node.label(), i);
+    if (TensorType{inputs[i]->dtype(), inputs[i]->shape()} != in->type())
+      return invalidInput("{}: operand {} is {}{}, body input %{} is {}", node.label(), i,
+                          dtypeName(inputs[i]->dtype()), shapeToString(inputs[i]->shape()), in->name(),
+                          in->type().toString());
+    env[in] = inputs[i];
+  }
+  for (const Value* p : body.params()) env[p] = p->paramData();
+  auto out = runNodes(body, env);
+  if (!out.ok()) return out.status().withContext(node.label());
+  return out;
+}
+
+}  // namespace
+
 Expected<std::vector<Tensor>> evaluateNode(const Node& node, const std::vector<const Tensor*>& inputs) {
   const OpDef& op = node.op();
-  if (!op.reference) return unsupported("{}: op has no reference kernel", node.label());
+  if (op.hasBody && !node.body()) return invalidInput("{}: has no body", node.label());
+  if (!node.body() && !op.reference) return unsupported("{}: op has no reference kernel", node.label());
   std::vector<const TensorType*> types;
   std::vector<TensorType> given;
   given.reserve(inputs.size());
@@ -17,7 +79,8 @@ Expected<std::vector<Tensor>> evaluateNode(const Node& node, const std::vector<c
   OpContext ctx(op, node.attrs(), std::move(types), node.label());
   std::vector<TensorType> resultTypes;
   for (const Value* r : node.results()) resultTypes.push_back(r->type());
-  INGOT_ASSIGN_OR_RETURN(std::vector<Tensor> out, op.reference(ctx, inputs, resultTypes));
+  INGOT_ASSIGN_OR_RETURN(std::vector<Tensor> out, node.body() ? runBody(node, *node.body(), inputs)
+                                                               : op.reference(ctx, inputs, resultTypes));
   if (out.size() != resultTypes.size())
     return internalError("{}: reference kernel returned {} results, expected {}", node.label(),
                          out.size(), resultTypes.size());
@@ -31,11 +94,7 @@ Expected<std::vector<Tensor>> evaluateNode(const Node& node, const std::vector<c
 
 Expected<std::vector<Tensor>> interpretGraph(const Graph& g,
                                              const std::map<std::string, Tensor, std::less<>>& inputs) {
-  std::unordered_map<const Value*, const Tensor*> env;
-  // Results computed here; node order is topological, so a vector of owned
-  // tensors per node keeps every pointer in `env` stable.
-  std::vector<std::vector<Tensor>> owned;
-  owned.reserve(g.nodes().size());
+  Env env;
 
   for (const Value* in : g.inputs()) {
     auto it = inputs.find(in->name());
@@ -54,31 +113,7 @@ Expected<std::vector<Tensor>> interpretGraph(const Graph& g,
     if (!v || v->kind() != ValueKind::Input) return invalidInput("'{}' is not an input of the graph", name);
   }
   for (const Value* p : g.params()) env[p] = p->paramData();
-
-  for (const auto& node : g.nodes()) {
-    std::vector<const Tensor*> args;
-    for (const Value* o : node->operands()) {
-      if (!o) {
-        args.push_back(nullptr);
-        continue;
-      }
-      auto it = env.find(o);
-      if (it == env.end() || !it->second)
-        return internalError("{}: operand %{} has no value (graph not verified?)", node->label(), o->name());
-      args.push_back(it->second);
-    }
-    INGOT_ASSIGN_OR_RETURN(std::vector<Tensor> out, evaluateNode(*node, args));
-    owned.push_back(std::move(out));
-    for (size_t i = 0; i < node->results().size(); ++i) env[node->result(i)] = &owned.back()[i];
-  }
-
-  std::vector<Tensor> results;
-  for (const Value* o : g.outputs()) {
-    auto it = env.find(o);
-    if (it == env.end() || !it->second) return internalError("output %{} was not computed", o->name());
-    results.push_back(*it->second);
-  }
-  return results;
+  return runNodes(g, env);
 }
 
 }  // namespace ingot::ir

@@ -14,6 +14,8 @@ namespace ingot::ir {
 
 // Evaluates one node on the given operand tensors (null where an optional
 // operand is absent). Checks the kernel's results against the node's types.
+// A node with a body (Fused) runs its body on the operands instead of a
+// kernel, so constant folding and the interpreter handle fused groups.
 Expected<std::vector<Tensor>> evaluateNode(const Node& node, const std::vector<const Tensor*>& inputs);
 
 // Runs the whole graph. Every graph input must be given by name with the

@@ -125,6 +125,10 @@ struct OpDef {
   ReferenceKernel reference;
   GradientRule gradient;  // empty: not differentiable
   LoweringRule lowering;  // empty: opaque dispatch
+  // The node carries a body Graph (Node::body(), e.g. Fused): its result
+  // types come from the body's outputs, not from the type rule, and the
+  // verifier, interpreter, printer and parser handle the body.
+  bool hasBody = false;
 
   const AttrSpec* findAttr(std::string_view n) const;
   int minOperands() const;  // operands that are not optional
@@ -164,6 +168,7 @@ void registerIndexingOps(OpRegistry& r);
 void registerPadOps(OpRegistry& r);
 void registerNormalizationOps(OpRegistry& r);
 void registerLossOps(OpRegistry& r);
+void registerFusedOps(OpRegistry& r);
 // Attach gradient rules (ir/grads/) and lowering rules (ir/kernel/) to the
 // ops above.
 void registerGradientRules(OpRegistry& r);

@@ -39,8 +39,12 @@ int hexDigit(char c) {
   return -1;
 }
 
-// The grammar has no nesting deeper than a tensor literal inside an
-// attribute list, so the parser is iterative: no recursion to bound.
+// Bodies of nodes (Fused) may nest; deeper nesting than this is rejected so
+// hostile input cannot exhaust the stack (the fusion pass makes one level).
+constexpr int kMaxBodyDepth = 16;
+
+// The only recursion is a node body (parseBody -> statements -> parseNode),
+// bounded by kMaxBodyDepth; everything else is iterative.
 class Parser {
  public:
   Parser(std::string_view text, const std::string& source, const OpRegistry& ops)
@@ -73,7 +77,11 @@ class Parser {
   Status parseInput();
   Status parseParam();
   Status parseOutput();
+  Status parseUpdate();
   Status parseNode(bool hasResults);
+  // `{ statements }` after a node of an op with a body; the statements build
+  // a fresh Graph (value names are scoped to it).
+  Expected<std::unique_ptr<Graph>> parseBody();
   Expected<std::string> parseNewValueName(const std::vector<std::pair<std::string, TensorType>>& pending);
   Expected<TensorType> parseType();
   Expected<Tensor> parseTensorData(const TensorType& type);
@@ -88,6 +96,7 @@ class Parser {
   const std::string& source_;
   const OpRegistry& ops_;
   std::unique_ptr<Graph> g_;
+  int bodyDepth_ = 0;
 };
 
 Expected<std::unique_ptr<Graph>> Parser::run() {
@@ -115,6 +124,7 @@ Status Parser::parseStatement() {
     if (tok_.text == "input") return parseInput();
     if (tok_.text == "param") return parseParam();
     if (tok_.text == "output") return parseOutput();
+    if (tok_.text == "update") return parseUpdate();
     if (tok_.text == "doc") {
       advance();
       if (tok_.kind != Tok::String)
@@ -195,6 +205,28 @@ Status Parser::parseOutput() {
   }
 }
 
+// `update %param = %value`; Graph::addStateUpdate checks kinds and types.
+Status Parser::parseUpdate() {
+  advance();
+  Value* refs[2] = {nullptr, nullptr};
+  Token refToks[2];
+  for (int i = 0; i < 2; ++i) {
+    if (i == 1) INGOT_RETURN_IF_ERROR(expect(Tok::Equal, "'=' and the new value"));
+    if (tok_.kind != Tok::ValueName)
+      return errorAt(tok_, "expected {} (%name), found {}", i == 0 ? "the updated parameter" : "the new value",
+                     text::describeToken(tok_));
+    std::string name = nameOf(tok_);
+    refs[i] = g_->findValue(name);
+    if (!refs[i]) return errorAt(tok_, "undefined value {}", refText(name));
+    refToks[i] = tok_;
+    advance();
+  }
+  Status st = g_->addStateUpdate(refs[0], refs[1]);
+  // A type mismatch is about the new value; anything else about the parameter.
+  if (!st.isOk()) return errorAt(refs[0]->type() != refs[1]->type() ? refToks[1] : refToks[0], "{}", st.message());
+  return Status::ok();
+}
+
 Status Parser::parseNode(bool hasResults) {
   Token start = tok_;
   std::vector<std::pair<std::string, TensorType>> results;
@@ -236,6 +268,10 @@ Status Parser::parseNode(bool hasResults) {
   INGOT_RETURN_IF_ERROR(expect(Tok::RParen, "',' or ')'"));
 
   AttrMap attrs;
+  // An op with a body always has its attribute braces (maybe `{}`), so the
+  // next `{` after them is unambiguously the body.
+  if (op->hasBody && tok_.kind != Tok::LBrace)
+    return errorAt(tok_, "expected '{{' and the attributes of '{}' (written even when empty: {{}})", op->name);
   if (tok_.kind == Tok::LBrace) {
     advance();
     while (tok_.kind != Tok::RBrace) {
@@ -269,6 +305,13 @@ Status Parser::parseNode(bool hasResults) {
     advance();
   }
 
+  std::unique_ptr<Graph> body;
+  if (op->hasBody) {
+    if (tok_.kind != Tok::LBrace)
+      return errorAt(tok_, "expected '{{' and the body of '{}', found {}", op->name, text::describeToken(tok_));
+    INGOT_ASSIGN_OR_RETURN(body, parseBody());
+  }
+
   if (hasResults) {
     INGOT_RETURN_IF_ERROR(expect(Tok::Colon, "':' and the result types"));
     for (size_t i = 0; i < results.size(); ++i) {
@@ -282,10 +325,34 @@ Status Parser::parseNode(bool hasResults) {
     if (tok_.kind == Tok::Comma)
       return errorAt(tok_, "more result types than the {} results", results.size());
   }
-  auto node = g_->addNodeWithTypes(*op, std::move(operands), std::move(attrs), std::move(results),
-                                   std::move(nodeName));
+  auto node = body ? g_->addNodeWithBody(*op, std::move(operands), std::move(body), std::move(attrs),
+                                         std::move(results), std::move(nodeName))
+                   : g_->addNodeWithTypes(*op, std::move(operands), std::move(attrs), std::move(results),
+                                          std::move(nodeName));
   if (!node.ok()) return errorAt(start, "{}", node.status().message());
   return Status::ok();
+}
+
+Expected<std::unique_ptr<Graph>> Parser::parseBody() {
+  Token open = tok_;
+  if (bodyDepth_ >= kMaxBodyDepth) return errorAt(open, "bodies nested more than {} deep", kMaxBodyDepth);
+  advance();
+  // Statements go to g_, so the body becomes g_ while it is parsed; names
+  // of the enclosing graph are then out of scope, as the format says.
+  std::unique_ptr<Graph> outer = std::move(g_);
+  g_ = std::make_unique<Graph>("body");
+  ++bodyDepth_;
+  Status st = Status::ok();
+  while (st.isOk() && tok_.kind != Tok::RBrace) {
+    if (tok_.kind == Tok::Eof) st = errorAt(tok_, "expected '}}' to close the body opened at {}:{}", open.line, open.col);
+    else st = parseStatement();
+  }
+  --bodyDepth_;
+  std::unique_ptr<Graph> body = std::move(g_);
+  g_ = std::move(outer);
+  INGOT_RETURN_IF_ERROR(st);
+  advance();
+  return body;
 }
 
 Expected<TensorType> Parser::parseType() {

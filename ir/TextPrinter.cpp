@@ -32,7 +32,7 @@ void appendName(std::string& out, std::string_view name) {
 // operands; an op spelled like one is quoted so a node without results that
 // uses it cannot be misread.
 bool isKeyword(std::string_view s) {
-  return s == "input" || s == "param" || s == "output" || s == "doc" || s == "name";
+  return s == "input" || s == "param" || s == "output" || s == "doc" || s == "name" || s == "update";
 }
 
 void appendIdentOrQuoted(std::string& out, std::string_view s) {
@@ -174,7 +174,11 @@ void appendRef(std::string& out, const Value* v) {
   appendName(out, v->name());
 }
 
-void appendNode(std::string& out, const Node& n) {
+void appendStatements(std::string& out, const Graph& g, const std::string& indent);
+
+// `indent` is the statement's own indentation: a body's statements are
+// indented two more spaces and its closing brace lines up with the node.
+void appendNode(std::string& out, const Node& n, const std::string& indent) {
   const auto& results = n.results();
   for (size_t i = 0; i < results.size(); ++i) {
     if (i) out += ", ";
@@ -188,7 +192,9 @@ void appendNode(std::string& out, const Node& n) {
     appendRef(out, n.operands()[i]);
   }
   out += ')';
-  if (!n.attrs().empty()) {
+  // The attribute braces of an op with a body are always written, even
+  // empty, so the parser knows the next `{` opens the body.
+  if (!n.attrs().empty() || n.op().hasBody) {
     out += " {";
     bool first = true;
     for (const auto& [name, a] : n.attrs()) {
@@ -204,6 +210,12 @@ void appendNode(std::string& out, const Node& n) {
     out += " name ";
     appendQuoted(out, n.name());
   }
+  if (n.op().hasBody || n.body()) {
+    out += " {\n";
+    if (n.body()) appendStatements(out, *n.body(), indent + "  ");
+    out += indent;
+    out += '}';
+  }
   if (!results.empty()) {
     out += " : ";
     for (size_t i = 0; i < results.size(); ++i) {
@@ -213,11 +225,67 @@ void appendNode(std::string& out, const Node& n) {
   }
 }
 
+void appendStatements(std::string& out, const Graph& g, const std::string& indent) {
+  if (!g.docString.empty()) {
+    out += indent;
+    out += "doc ";
+    appendQuoted(out, g.docString);
+    out += '\n';
+  }
+  for (const Value* v : g.inputs()) {
+    out += indent;
+    out += "input ";
+    appendRef(out, v);
+    out += " : ";
+    if (v) appendType(out, v->type());
+    out += '\n';
+  }
+  for (const Value* v : g.params()) {
+    out += indent;
+    out += v && !v->trainable() ? "param frozen " : "param ";
+    appendRef(out, v);
+    if (!v) {
+      out += '\n';
+      continue;
+    }
+    out += " : ";
+    appendType(out, v->type());
+    if (const Tensor* data = v->paramData()) {
+      out += " = ";
+      if (data->dtype() == v->dtype() && data->shape() == v->shape()) appendTensorData(out, *data);
+      else appendTensorLiteral(out, *data);
+    }
+    out += '\n';
+  }
+  for (const auto& n : g.nodes()) {
+    out += indent;
+    appendNode(out, *n, indent);
+    out += '\n';
+  }
+  if (!g.outputs().empty()) {
+    out += indent;
+    out += "output ";
+    for (size_t i = 0; i < g.outputs().size(); ++i) {
+      if (i) out += ", ";
+      appendRef(out, g.outputs()[i]);
+    }
+    out += '\n';
+  }
+  for (const StateUpdate& u : g.stateUpdates()) {
+    out += indent;
+    out += "update ";
+    appendRef(out, u.param);
+    out += " = ";
+    appendRef(out, u.newValue);
+    out += '\n';
+  }
+}
+
 }  // namespace
 
 std::string printNode(const Node& n) {
   std::string out;
-  appendNode(out, n);
+  appendNode(out, n, "");
   return out;
 }
 
@@ -237,47 +305,7 @@ std::string printGraph(const Graph& g) {
   std::string out = "graph @";
   appendName(out, g.name());
   out += " {\n";
-  if (!g.docString.empty()) {
-    out += "  doc ";
-    appendQuoted(out, g.docString);
-    out += '\n';
-  }
-  for (const Value* v : g.inputs()) {
-    out += "  input ";
-    appendRef(out, v);
-    out += " : ";
-    if (v) appendType(out, v->type());
-    out += '\n';
-  }
-  for (const Value* v : g.params()) {
-    out += v && !v->trainable() ? "  param frozen " : "  param ";
-    appendRef(out, v);
-    if (!v) {
-      out += '\n';
-      continue;
-    }
-    out += " : ";
-    appendType(out, v->type());
-    if (const Tensor* data = v->paramData()) {
-      out += " = ";
-      if (data->dtype() == v->dtype() && data->shape() == v->shape()) appendTensorData(out, *data);
-      else appendTensorLiteral(out, *data);
-    }
-    out += '\n';
-  }
-  for (const auto& n : g.nodes()) {
-    out += "  ";
-    appendNode(out, *n);
-    out += '\n';
-  }
-  if (!g.outputs().empty()) {
-    out += "  output ";
-    for (size_t i = 0; i < g.outputs().size(); ++i) {
-      if (i) out += ", ";
-      appendRef(out, g.outputs()[i]);
-    }
-    out += '\n';
-  }
+  appendStatements(out, g, "  ");
   out += "}\n";
   return out;
 }

@@ -17,6 +17,7 @@
 //     %z = Gemm(%a, %w, _) {alpha = 0.5, perm = [1, 0], to = "f32"} : f32[2,2]   # _: absent operand
 //     %p, %q = Split2(%x) : f32[2], f32[3]           # several results
 //     output %y, %z
+//     update %w0 = %w0_next                          # after a run, param %w0 := %w0_next
 //   }
 //
 // Lexical rules
@@ -28,10 +29,11 @@
 //     printer escapes every byte outside printable ASCII as \xHH.
 //   - Op and attribute names are bare identifiers ([A-Za-z_][A-Za-z0-9_.]*)
 //     or quoted strings; the printer quotes an op named like a keyword
-//     (input, param, output, doc, name) so it cannot be mistaken for one.
+//     (input, param, output, update, doc, name) so it cannot be mistaken for one.
 //
-// Statements, printed in this order: doc, inputs, params, nodes, outputs
-// (the parser accepts any order, but a value must be defined before use).
+// Statements, printed in this order: doc, inputs, params, nodes, outputs,
+// updates (the parser accepts any order, but a value must be defined before
+// use).
 //   - Types are dtype[d0,d1,...] with the names of support/DType.h; a scalar
 //     is f32[]. Dims are non-negative and a shape may hold at most 2^40 elements.
 //   - A node is `results = Op(operands) {attrs} name "n" : result types`.
@@ -43,6 +45,29 @@
 //     parser) checks them against the op's type rule, as it does operand
 //     counts and required attributes.
 //   - `output` lists the graph outputs; several output statements append.
+//   - `update %param = %value` is a state update (Graph::addStateUpdate):
+//     after a run the parameter holds what %value held in that run. One
+//     statement per update, in the graph's order; both values must be
+//     defined before it, %param must be a parameter not updated yet, and
+//     the types must match (errors give line:col).
+//   - A node of an op with a body (OpDef::hasBody: Fused) always writes its
+//     attribute braces, `{}` when empty, then after the optional node name the
+//     body as a nested block of statements indented two more spaces, closed
+//     by `}` at the node's indentation, then the result types:
+//       %h = Fused(%x, %w0, %b0) {kind = "dense"} {
+//         input %x : f32[1,784]
+//         input %w0 : f32[784,128]
+//         input %b0 : f32[128]
+//         %t = Gemm(%x, %w0, %b0) : f32[1,128]
+//         %h = Relu(%t) : f32[1,128]
+//         output %h
+//       } : f32[1,128]
+//     Body statements are those of a graph (doc, input, param, nodes,
+//     output); value names inside are scoped to the body, so they may repeat
+//     outer names and outer values are not visible (they come in as the
+//     node's operands, in the order of the body's inputs). Bodies may nest,
+//     at most 16 deep. The verifier checks the operand/input and
+//     result/output correspondence.
 //
 // Attributes are printed sorted by name (AttrMap is sorted). The parser takes
 // an attribute's kind from the op's AttrSpec, so `1` is an int for an int
@@ -69,7 +94,8 @@
 namespace ingot::ir {
 
 std::string printGraph(const Graph& g);
-// One node statement without indentation or newline (for messages and dumps).
+// One node statement without indentation or final newline (for messages and
+// dumps); a node with a body spans several lines.
 std::string printNode(const Node& n);
 // An attribute value as the text IR writes it.
 std::string printAttribute(const Attribute& a);

@@ -38,6 +38,13 @@ class Verifier {
   Status define(const Value* v, const std::string& what);
   Status checkParam(const Value* v);
   Status checkNode(const Node& n);
+  // A node with a body: its operands and attributes against the op's
+  // spec (a type rule cannot give its result types), the body itself, and
+  // the 1:1 correspondence of operands/results with body inputs/outputs.
+  Status checkBodyNode(const Node& n, const std::string& label);
+  // State updates: a parameter of this graph, updated once, by a value of
+  // this graph of the same type.
+  Status checkUpdates();
 
   const Graph& g_;
   std::unordered_set<std::string> names_;
@@ -93,6 +100,7 @@ Status Verifier::checkNode(const Node& n) {
                           TensorType{t.dtype(), t.shape()}.toString(),
                           t.numElements() * dtypeSize(t.dtype()));
   }
+  if (n.op().hasBody || n.body()) return checkBodyNode(n, label);
   auto types = inferNodeTypes(n.op(), n.attrs(), n.operands(), label);
   if (!types.ok()) return types.status();
   if (types->size() != n.results().size())
@@ -108,6 +116,72 @@ Status Verifier::checkNode(const Node& n) {
     if (r->type() != (*types)[i])
       return invalidInput("{} ({}): declared type {}, but the type rule gives {}", what, ref(r),
                           r->type().toString(), (*types)[i].toString());
+  }
+  return Status::ok();
+}
+
+// What inferNodeTypes checks before it runs a type rule: operand counts,
+// required operands, attribute names, kinds and required attributes.
+Status checkSignature(const Node& n, const std::string& label) {
+  const OpDef& op = n.op();
+  const size_t count = n.operands().size();
+  const size_t minOps = static_cast<size_t>(op.minOperands());
+  if (count < minOps || (!op.isVariadic() && count > op.operands.size()))
+    return invalidInput("{}: expected {}{} operands, got {}", label, minOps, op.isVariadic() ? " or more" : "",
+                        count);
+  for (size_t i = 0; i < count; ++i) {
+    bool optional = i < op.operands.size() && op.operands[i].optional;
+    if (!n.operands()[i] && !optional) return invalidInput("{}: operand {} is required", label, i);
+  }
+  for (const auto& [name, a] : n.attrs()) {
+    const AttrSpec* spec = op.findAttr(name);
+    if (!spec) return invalidInput("{}: unknown attribute '{}'", label, name);
+    if (spec->kind != a.kind())
+      return invalidInput("{}: attribute '{}' must be {}, got {}", label, name, attrKindName(spec->kind),
+                          attrKindName(a.kind()));
+  }
+  for (const AttrSpec& spec : op.attrs)
+    if (!spec.defaultValue && !n.attrs().count(spec.name))
+      return invalidInput("{}: required attribute '{}' is missing", label, spec.name);
+  return Status::ok();
+}
+
+Status Verifier::checkBodyNode(const Node& n, const std::string& label) {
+  if (!n.op().hasBody) return invalidInput("{}: the op takes no body, but the node has one", label);
+  const Graph* body = n.body();
+  if (!body) return invalidInput("{}: has no body", label);
+  INGOT_RETURN_IF_ERROR(checkSignature(n, label));
+  // Names inside the body are scoped to it: a fresh verifier.
+  Status inner = Verifier(*body).run();
+  if (!inner.isOk()) return invalidInput("{}: body: {}", label, inner.message());
+  if (!body->params().empty())
+    return invalidInput("{}: body has parameter {}; outer values must come in as operands", label,
+                        ref(body->params()[0]));
+  if (body->inputs().size() != n.operands().size())
+    return invalidInput("{}: body has {} inputs for {} operands", label, body->inputs().size(),
+                        n.operands().size());
+  for (size_t i = 0; i < n.operands().size(); ++i) {
+    const Value* o = n.operands()[i];
+    const Value* in = body->inputs()[i];
+    if (!o) return invalidInput("{}: operand {} is absent, but body input {} ({}) needs a value", label, i, i, ref(in));
+    if (o->type() != in->type())
+      return invalidInput("{}: operand {} ({}) is {}, but body input {} ({}) is {}", label, i, ref(o),
+                          o->type().toString(), i, ref(in), in->type().toString());
+  }
+  if (body->outputs().size() != n.results().size())
+    return invalidInput("{}: body has {} outputs for {} results", label, body->outputs().size(),
+                        n.results().size());
+  for (size_t i = 0; i < n.results().size(); ++i) {
+    const Value* r = n.results()[i];
+    std::string what = fmt::format("{}: result {}", label, i);
+    if (r && (r->kind() != ValueKind::Result || r->producer() != &n ||
+              r->resultIndex() != static_cast<int>(i)))
+      return invalidInput("{} ({}) does not point back to its node and index", what, ref(r));
+    INGOT_RETURN_IF_ERROR(define(r, what));
+    const Value* out = body->outputs()[i];
+    if (r->type() != out->type())
+      return invalidInput("{} ({}): declared type {}, but body output {} ({}) is {}", what, ref(r),
+                          r->type().toString(), i, ref(out), out->type().toString());
   }
   return Status::ok();
 }
@@ -135,6 +209,29 @@ Status Verifier::run() {
     if (!v) return invalidInput("output {} is null", i);
     if (!defined_.count(v)) return invalidInput("output {} ({}) is not a value of this graph", i, ref(v));
   }
+  return checkUpdates();
+}
+
+Status Verifier::checkUpdates() {
+  std::unordered_set<const Value*> params(g_.params().begin(), g_.params().end());
+  std::unordered_set<const Value*> updated;
+  for (size_t i = 0; i < g_.stateUpdates().size(); ++i) {
+    const StateUpdate& u = g_.stateUpdates()[i];
+    if (!u.param || !u.newValue) return invalidInput("state update {} has a null parameter or value", i);
+    if (!params.count(u.param))
+      return invalidInput("state update {}: {} is not a parameter of this graph", i, ref(u.param));
+    if (!defined_.count(u.newValue))
+      return invalidInput("state update {} of {}: {} is not a value of this graph", i, ref(u.param), ref(u.newValue));
+    if (u.param->type() != u.newValue->type())
+      return invalidInput("state update {}: {} is {}, its new value {} is {}", i, ref(u.param),
+                          u.param->type().toString(), ref(u.newValue), u.newValue->type().toString());
+    if (!updated.insert(u.param).second) return invalidInput("state update {}: {} is updated twice", i, ref(u.param));
+  }
+  // The flag passes read (constant folding) must agree with the list.
+  for (const Value* p : g_.params())
+    if (p->updated() != (updated.count(p) != 0))
+      return invalidInput("parameter {} is {}marked updated but has {}state update", ref(p), p->updated() ? "" : "not ",
+                          p->updated() ? "no " : "a ");
   return Status::ok();
 }
 

@@ -21,7 +21,14 @@ namespace ingot::ir {
 //   - operand counts, required operands, attribute names, kinds and required
 //     attributes match the op (inferNodeTypes), and the op's type rule gives
 //     exactly the declared result types;
-//   - there is at least one output, and every output is a value of the graph.
+//   - there is at least one output, and every output is a value of the graph;
+//   - every state update's parameter is a parameter of the graph, updated
+//     once, by a value of the graph of the same type (bodies have none: they
+//     have no parameters);
+//   - a node of an op with a body (OpDef::hasBody, e.g. Fused) has one, which
+//     is verified recursively (messages "<node label>: body: ..."); the body
+//     has no parameters, its inputs match the operands and its outputs the
+//     results 1:1 in order and type. Other nodes have no body.
 Status verifyGraph(const Graph& g);
 
 }  // namespace ingot::ir

@@ -2,12 +2,17 @@
 // (with defaults applied; floats and Constant tensors compared by bits)
 // compute the same results, so later duplicates are replaced by the first
 // one. One forward sweep suffices for chains: once a duplicate's results are
-// redirected, its users' operands match too.
+// redirected, its users' operands match too. Nodes with bodies (Fused) are
+// the same computation only when their bodies print identically (the text
+// IR is exact: types, attributes by bits, names); bodies are not looked into
+// otherwise. A merged duplicate that feeds a state update hands the update
+// to the original (replaceValue redirects update sources).
 #include <functional>
 #include <string_view>
 #include <unordered_map>
 
 #include "ir/OpRegistry.h"
+#include "ir/TextPrinter.h"
 #include "passes/Passes.h"
 #include "passes/RewriteUtil.h"
 
@@ -62,7 +67,9 @@ bool sameComputation(const ir::Node& a, const ir::Node& b) {
     return false;
   for (size_t i = 0; i < a.results().size(); ++i)
     if (a.result(i)->type() != b.result(i)->type()) return false;
-  return identicalAttributes(a, b);
+  if (!identicalAttributes(a, b)) return false;
+  if (!a.body() && !b.body()) return true;
+  return a.body() && b.body() && ir::printGraph(*a.body()) == ir::printGraph(*b.body());
 }
 
 class CommonSubexpressionElimination final : public Pass {

@@ -2,7 +2,8 @@
 // results or frozen parameters; see constantData) is evaluated with the
 // reference kernel and replaced by Constant nodes holding its results.
 // Trainable parameters are not constants: training changes them, so a node
-// reading one must stay. Nodes are left alone (not an error) when their
+// reading one must stay; nor is a frozen parameter with a state update
+// (constantData). Nodes are left alone (not an error) when their
 // kernel declines (e.g. training-mode Dropout) or a result is larger than
 // kMaxFoldedElements.
 #include "ir/Interpreter.h"

@@ -1,5 +1,6 @@
-// "dce": removes nodes none of whose results reaches a graph output, and
-// parameters nothing uses. Every registered op is pure (no side effects), so
+// "dce": removes nodes none of whose results reaches a graph output or the
+// source of a state update, and parameters nothing uses (an updated
+// parameter is state and stays). Every registered op is pure (no side effects), so
 // a node whose results are unused can always go. Graph inputs stay: they
 // are the model's signature, even when unused.
 #include "passes/Passes.h"

@@ -94,18 +94,23 @@ Expected<bool> PassManager::run(ir::Graph& g) {
   return anyChange;
 }
 
-void PassManager::printStats(std::ostream& os) const {
-  os << fmt::format("{:<14} {:>4} {:>10} {:>14} {:>14} {}\n", "pass", "iter", "ms", "nodes", "params",
-                    "changed");
+std::string formatPassStats(const std::vector<PassRunStats>& stats, std::string_view totalSuffix) {
+  std::string out = fmt::format("{:<14} {:>4} {:>10} {:>14} {:>14} {}\n", "pass", "iter", "ms", "nodes", "params",
+                                "changed");
   double total = 0;
-  for (const PassRunStats& s : stats_) {
+  for (const PassRunStats& s : stats) {
     total += s.milliseconds;
-    os << fmt::format("{:<14} {:>4} {:>10.3f} {:>14} {:>14} {}\n", s.pass, s.iteration, s.milliseconds,
-                      fmt::format("{} -> {}", s.nodesBefore, s.nodesAfter),
-                      fmt::format("{} -> {}", s.paramsBefore, s.paramsAfter), s.changed ? "yes" : "no");
+    out += fmt::format("{:<14} {:>4} {:>10.3f} {:>14} {:>14} {}\n", s.pass, s.iteration, s.milliseconds,
+                       fmt::format("{} -> {}", s.nodesBefore, s.nodesAfter),
+                       fmt::format("{} -> {}", s.paramsBefore, s.paramsAfter), s.changed ? "yes" : "no");
   }
-  os << fmt::format("total {:.3f} ms in {} pass runs, {} iteration(s){}\n", total, stats_.size(), iterationsRun_,
-                    reachedCap_ ? " (stopped at the iteration cap before a fixed point)" : "");
+  out += fmt::format("total {:.3f} ms in {} pass runs{}\n", total, stats.size(), totalSuffix);
+  return out;
+}
+
+void PassManager::printStats(std::ostream& os) const {
+  os << formatPassStats(stats_, fmt::format(", {} iteration(s){}", iterationsRun_,
+                                            reachedCap_ ? " (stopped at the iteration cap before a fixed point)" : ""));
 }
 
 }  // namespace ingot::passes

@@ -111,6 +111,10 @@ class PassManager {
   bool reachedCap_ = false;
 };
 
+// A table of pass runs: time, node and param counts, whether each changed
+// the graph, and the total time.
+std::string formatPassStats(const std::vector<PassRunStats>& stats, std::string_view totalSuffix = {});
+
 // Parses a comma-separated pass list, checking every name.
 Expected<std::vector<std::string>> parsePassList(std::string_view commaSeparated);
 

@@ -2,7 +2,9 @@
 #include <algorithm>
 
 #include "passes/PassManager.h"
+#include "passes/Fusion.h"
 #include "passes/Passes.h"
+#include "passes/Unfuse.h"
 
 namespace ingot::passes {
 
@@ -25,6 +27,9 @@ const std::vector<PassInfo>& passRegistry() {
         row(&createConstantFoldingPass),
         row(&createDeadCodeEliminationPass),
         row(&createInferTypesPass),
+        // Not in the standard pipeline: fusion runs when named or after it.
+        row([] { return createFusionPass(); }),
+        row(&createUnfusePass),
     };
     std::sort(t.begin(), t.end(), [](const PassInfo& a, const PassInfo& b) { return a.name < b.name; });
     return t;

@@ -33,7 +33,9 @@ Status replaceValue(ir::Graph& g, ir::Value* old, ir::Value* repl, bool adoptNam
 }
 
 void eraseIfDead(ir::Graph& g, std::vector<ir::Node*> candidates) {
+  // Update sources are live like outputs.
   std::unordered_set<const ir::Value*> outputs(g.outputs().begin(), g.outputs().end());
+  for (const ir::StateUpdate& u : g.stateUpdates()) outputs.insert(u.newValue);
   bool erased = true;
   while (erased && !candidates.empty()) {
     erased = false;
@@ -56,7 +58,8 @@ void eraseIfDead(ir::Graph& g, std::vector<ir::Node*> candidates) {
 
 const Tensor* constantData(const ir::Value* v) {
   if (!v) return nullptr;
-  if (v->kind() == ir::ValueKind::Param) return v->trainable() ? nullptr : v->paramData();
+  // A frozen parameter that a state update writes changes between runs.
+  if (v->kind() == ir::ValueKind::Param) return v->trainable() || v->updated() ? nullptr : v->paramData();
   const ir::Node* p = v->producer();
   if (v->kind() != ir::ValueKind::Result || !p || p->opName() != "Constant") return nullptr;
   const ir::Attribute* a = p->attr("value");

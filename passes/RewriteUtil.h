@@ -11,6 +11,12 @@
 //     carries the output's name (an Identity, say) stays.
 // This keeps the model's signature (the output names an application and
 // the ONNX exporter use) identical across every pass.
+//
+// State updates (ir/Graph.h) follow the replacement: an update whose new
+// value is `old` takes `repl` (replaceAllUses), whatever its kind, since an
+// update is addressed by its parameter, not by the source's name. Update
+// sources count as live in eraseIfDead, and an updated parameter is never
+// constantData, even when frozen.
 #pragma once
 
 #include <string_view>
@@ -40,7 +46,9 @@ void eraseIfDead(ir::Graph& g, std::vector<ir::Node*> candidates);
 
 // The tensor a value is known to hold at compile time: a Constant's value or
 // a frozen (non-trainable) parameter's data. Trainable parameters are state
-// that training changes, so they are not constants. Null otherwise.
+// that training changes, and so is any parameter with a state update
+// (optimizer moments are frozen but updated): neither is a constant. Null
+// otherwise.
 const Tensor* constantData(const ir::Value* v);
 
 // Whether `v` is a compile-time constant with a single element whose value

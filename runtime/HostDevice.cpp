@@ -62,9 +62,13 @@ Status HostDevice::execute(const Executable& exe, const Plan& plan, std::span<Bu
     const auto& d = std::get<DispatchStep>(step);
     bind.clear();
     sizes.clear();
-    for (uint32_t b : d.bindings) {
-      bind.push_back(hb[b]->data());
-      sizes.push_back(hb[b]->size());
+    for (const BufferRange& r : d.bindings) {
+      // Session validated the plan against these buffers; check again so a
+      // buffer smaller than planned cannot be overrun.
+      if (r.offset > hb[r.buffer]->size() || r.bytes > hb[r.buffer]->size() - r.offset)
+        return runtimeError("{}: binding overflows buffer {}", info_.id(), r.buffer);
+      bind.push_back(hb[r.buffer]->data() + r.offset);
+      sizes.push_back(r.bytes);
     }
     Status s = host->kernel(d.kernel)(HostKernelArgs{bind, sizes, d});
     if (!s.isOk()) return s.withContext(fmt::format("kernel '{}'", host->kernelName(d.kernel)));

@@ -39,10 +39,19 @@ Status Plan::validate(size_t numKernels) const {
     const auto& d = std::get<DispatchStep>(steps[i]);
     if (d.kernel >= numKernels)
       return invalidInput("plan step {}: kernel {} does not exist ({} kernels)", i, d.kernel, numKernels);
-    for (uint32_t b : d.bindings)
-      if (!bufferOk(b)) return invalidInput("plan step {}: binding of missing buffer {}", i, b);
+    for (const BufferRange& r : d.bindings) {
+      if (!bufferOk(r.buffer)) return invalidInput("plan step {}: binding of missing buffer {}", i, r.buffer);
+      const uint64_t size = buffers[r.buffer].bytes;
+      if (r.offset > size || r.bytes > size - r.offset)
+        return invalidInput("plan step {}: binding of {} bytes at offset {} overflows buffer {} ('{}', {} bytes)", i,
+                            r.bytes, r.offset, r.buffer, buffers[r.buffer].name, size);
+    }
   }
-  for (const auto* slots : {&inputs, &outputs})
+  for (const TensorSlot& s : state)
+    if (bufferOk(s.buffer) && buffers[s.buffer].role != BufferRole::State)
+      return invalidInput("plan state '{}' is in a {} buffer, not a state buffer", s.name,
+                          bufferRoleName(buffers[s.buffer].role));
+  for (const auto* slots : {&inputs, &outputs, &state})
     for (const TensorSlot& s : *slots) {
       if (!bufferOk(s.buffer)) return invalidInput("plan tensor '{}' refers to missing buffer {}", s.name, s.buffer);
       uint64_t need = static_cast<uint64_t>(numElements(s.shape)) * dtypeSize(s.dtype);

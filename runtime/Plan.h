@@ -32,12 +32,22 @@ struct PlanBuffer {
   int64_t initialData = -1;
 };
 
+// A byte range of a plan buffer: what one kernel binding sees. Temporaries
+// share one arena buffer at planned offsets (memory planning); two bindings
+// of one dispatch may overlap only where the planner put a result in place
+// over an operand it reads element by element.
+struct BufferRange {
+  uint32_t buffer = 0;
+  uint64_t offset = 0;
+  uint64_t bytes = 0;
+};
+
 // Runs kernel `kernel` of the plan's executable over a grid of workgroups.
-// `bindings` are plan buffer indices in the kernel's binding order;
+// `bindings` are buffer ranges in the kernel's binding order;
 // `constants` are small scalars the kernel reads (push constants).
 struct DispatchStep {
   uint32_t kernel = 0;
-  std::vector<uint32_t> bindings;
+  std::vector<BufferRange> bindings;
   std::array<uint32_t, 3> grid{1, 1, 1};
   std::vector<uint32_t> constants;
 };
@@ -62,6 +72,9 @@ struct Plan {
   std::vector<PlanStep> steps;
   std::vector<TensorSlot> inputs;
   std::vector<TensorSlot> outputs;
+  // Persistent state by name (weights, optimizer moments: State buffers),
+  // for reading trained values back and loading saved ones.
+  std::vector<TensorSlot> state;
   std::vector<Tensor> initialData;  // contents of Constant/State buffers
 
   // Checks indices and sizes so a corrupt plan is an error, not a crash.

@@ -61,6 +61,27 @@ Expected<Tensor> Session::output(std::string_view name) const {
   return invalidInput("'{}' is not an output of the model", name);
 }
 
+Expected<Tensor> Session::state(std::string_view name) const {
+  for (const TensorSlot& slot : plan_.state) {
+    if (slot.name != name) continue;
+    Tensor t(slot.dtype, slot.shape);
+    INGOT_RETURN_IF_ERROR(buffers_[slot.buffer]->download(t.rawData(), t.byteSize()));
+    return t;
+  }
+  return invalidInput("'{}' is not a state tensor of the model", name);
+}
+
+Status Session::setState(std::string_view name, const Tensor& value) {
+  for (const TensorSlot& slot : plan_.state) {
+    if (slot.name != name) continue;
+    if (value.dtype() != slot.dtype || value.shape() != slot.shape)
+      return invalidInput("state '{}': expected {}{}, got {}{}", name, dtypeName(slot.dtype), shapeToString(slot.shape),
+                          dtypeName(value.dtype()), shapeToString(value.shape()));
+    return buffers_[slot.buffer]->upload(value.rawData(), value.byteSize());
+  }
+  return invalidInput("'{}' is not a state tensor of the model", name);
+}
+
 Expected<std::vector<Tensor>> Session::outputs() const {
   std::vector<Tensor> out;
   for (const TensorSlot& slot : plan_.outputs) {

@@ -27,6 +27,11 @@ class Session {
   Expected<Tensor> output(std::string_view name) const;
   // All outputs in signature order.
   Expected<std::vector<Tensor>> outputs() const;
+  // Persistent state (Plan::state: weights, optimizer moments) as it is now,
+  // after the runs so far; setState overwrites it (loading saved weights,
+  // resetting moments) with the same checks as setInput.
+  Expected<Tensor> state(std::string_view name) const;
+  Status setState(std::string_view name, const Tensor& value);
 
  private:
   Session(Device& d, std::shared_ptr<const Executable> e, Plan p)

@@ -10,7 +10,8 @@ PACKAGES=(
   libfmt-dev catch2
   libonnx-dev libprotobuf-dev protobuf-compiler
   python3 python3-numpy
-  llvm-19-tools
+  zlib1g-dev dataset-fashion-mnist
+  llvm-19-tools llvm-19-dev
 )
 
 missing=()

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "ir/Interpreter.h"
 #include "ir/OpRegistry.h"
 #include "runtime/HostDevice.h"
 
@@ -24,6 +25,8 @@ struct NodeKernel {
   std::string label;
   std::vector<std::optional<ir::TensorType>> operandTypes;  // nullopt: absent
   std::vector<ir::TensorType> resultTypes;
+  // A fused node's body (its own copy: the executable outlives the graph).
+  std::shared_ptr<const ir::Graph> body;
 
   Status operator()(const rt::HostKernelArgs& args) const {
     // Bindings: present operands in order, then results.
@@ -46,8 +49,16 @@ struct NodeKernel {
       inputPtrs.push_back(&inputs.back());
       typePtrs.push_back(&*t);
     }
-    ir::OpContext ctx(*op, attrs, typePtrs, label);
-    INGOT_ASSIGN_OR_RETURN(std::vector<Tensor> out, op->reference(ctx, inputPtrs, resultTypes));
+    std::vector<Tensor> out;
+    if (body) {
+      std::map<std::string, Tensor, std::less<>> named;
+      for (size_t i = 0; i < body->inputs().size() && i < inputPtrs.size(); ++i)
+        if (inputPtrs[i]) named.emplace(body->inputs()[i]->name(), *inputPtrs[i]);
+      INGOT_ASSIGN_OR_RETURN(out, ir::interpretGraph(*body, named));
+    } else {
+      ir::OpContext ctx(*op, attrs, typePtrs, label);
+      INGOT_ASSIGN_OR_RETURN(out, op->reference(ctx, inputPtrs, resultTypes));
+    }
     if (out.size() != resultTypes.size())
       return internalError("{}: kernel returned {} results, expected {}", label, out.size(), resultTypes.size());
     for (size_t i = 0; i < out.size(); ++i) {
@@ -92,12 +103,14 @@ Expected<CompiledModel> compileGraph(const ir::Graph& g) {
     uint32_t b = addBuffer(p, rt::BufferRole::State);
     plan.buffers[b].initialData = static_cast<int64_t>(plan.initialData.size());
     plan.initialData.push_back(*p->paramData());
+    plan.state.push_back(rt::TensorSlot{p->name(), p->dtype(), p->shape(), b});
   }
 
   std::vector<std::string> names;
   std::vector<rt::HostKernel> kernels;
   for (const auto& node : g.nodes()) {
-    NodeKernel k{&node->op(), node->attrs(), node->label(), {}, {}};
+    NodeKernel k{&node->op(), node->attrs(), node->label(), {}, {}, nullptr};
+    if (node->body()) k.body = node->body()->clone();
     rt::DispatchStep step;
     step.kernel = static_cast<uint32_t>(kernels.size());
     for (const ir::Value* o : node->operands()) {
@@ -109,11 +122,12 @@ Expected<CompiledModel> compileGraph(const ir::Graph& g) {
       if (it == bufferOf.end())
         return internalError("{}: operand %{} is not defined before use", node->label(), o->name());
       k.operandTypes.push_back(o->type());
-      step.bindings.push_back(it->second);
+      step.bindings.push_back(rt::BufferRange{it->second, 0, plan.buffers[it->second].bytes});
     }
     for (const ir::Value* r : node->results()) {
       k.resultTypes.push_back(r->type());
-      step.bindings.push_back(addBuffer(r, rt::BufferRole::Temporary));
+      uint32_t b = addBuffer(r, rt::BufferRole::Temporary);
+      step.bindings.push_back(rt::BufferRange{b, 0, plan.buffers[b].bytes});
     }
     names.push_back(fmt::format("{}_{}", node->opName(), kernels.size()));
     kernels.push_back(std::move(k));
@@ -136,6 +150,29 @@ Expected<CompiledModel> compileGraph(const ir::Graph& g) {
     plan.steps.push_back(rt::CopyStep{it->second, dst, 0, 0, src.bytes});
     plan.outputs.push_back(rt::TensorSlot{o->name(), o->dtype(), o->shape(), dst});
   }
+
+  // State updates after everything else, all at once: every value has a
+  // buffer of its own here, so sources are intact; only a source that is
+  // itself an updated parameter (a swap) is snapshotted first.
+  std::vector<rt::CopyStep> updates;
+  for (const ir::StateUpdate& u : g.stateUpdates()) {
+    if (u.param == u.newValue) continue;
+    auto dst = bufferOf.find(u.param);
+    auto src = bufferOf.find(u.newValue);
+    if (dst == bufferOf.end() || src == bufferOf.end())
+      return internalError("state update of %{}: no buffer for the parameter or %{}", u.param->name(),
+                           u.newValue->name());
+    uint32_t from = src->second;
+    const uint64_t bytes = plan.buffers[from].bytes;
+    if (u.newValue->kind() == ir::ValueKind::Param && u.newValue->updated()) {
+      uint32_t snap = static_cast<uint32_t>(plan.buffers.size());
+      plan.buffers.push_back(rt::PlanBuffer{u.newValue->name() + ".snapshot", bytes, rt::BufferRole::Temporary, -1});
+      plan.steps.push_back(rt::CopyStep{from, snap, 0, 0, bytes});
+      from = snap;
+    }
+    updates.push_back(rt::CopyStep{from, dst->second, 0, 0, bytes});
+  }
+  for (const rt::CopyStep& c : updates) plan.steps.push_back(c);
 
   m.executable = std::make_shared<rt::HostExecutable>(std::string(kBackend), std::move(names), std::move(kernels));
   return m;

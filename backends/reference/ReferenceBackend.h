@@ -15,7 +15,8 @@ namespace ingot::backends::reference {
 using CompiledModel = rt::Program;
 
 // Compiles a verified graph. Graph inputs become Input buffers, parameters
-// State buffers initialized from their data, graph outputs Output buffers.
+// State buffers initialized from their data (named in Plan::state), graph
+// outputs Output buffers; each state update is a copy at the end of the plan.
 Expected<CompiledModel> compileGraph(const ir::Graph& g);
 
 // The host device that runs reference executables.

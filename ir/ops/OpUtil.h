@@ -208,4 +208,21 @@ I floatToInt(double v) {
 template <class T>
 using AccumulatorOf = std::conditional_t<std::is_floating_point_v<T>, double, T>;
 
+// Slice's start and step per input dim after ONNX's clamping rules, and the
+// result shape (ShapeOps.cpp; the lowering rule reads it too).
+struct SlicePlan {
+  std::vector<int64_t> start, step;  // per input dim
+  Shape result;
+};
+Expected<SlicePlan> planSlice(const OpContext& ctx, const Shape& shape);
+
+// Which input dims a Reduce* node reduces, with its attributes applied
+// (ReductionOps.cpp; the lowering rules read it too).
+struct ReducePlan {
+  std::vector<bool> reduced;  // per input dim
+  Shape result;
+  bool identity = false;  // empty axes with noop_with_empty_axes=1
+};
+Expected<ReducePlan> planReduce(const OpContext& ctx, const Shape& shape);
+
 }  // namespace ingot::ir::ops

@@ -112,13 +112,9 @@ struct LogSumExpReducer {
   template <class T> static T finish(const State& s, int64_t) { return static_cast<T>(s.max + std::log(s.sum)); }
 };
 
-// Which input dims a node reduces, with the attributes applied.
-struct ReducePlan {
-  std::vector<bool> reduced;  // per input dim
-  Shape result;
-  bool identity = false;  // empty axes with noop_with_empty_axes=1
-};
+}  // namespace
 
+namespace ops {
 Expected<ReducePlan> planReduce(const OpContext& ctx, const Shape& shape) {
   const std::vector<int64_t> given = ctx.getInts("axes");
   const int64_t rank = static_cast<int64_t>(shape.size());
@@ -139,6 +135,11 @@ Expected<ReducePlan> planReduce(const OpContext& ctx, const Shape& shape) {
     else if (keepDims) plan.result.push_back(1);
   return plan;
 }
+}  // namespace ops
+
+namespace {
+using ops::ReducePlan;
+using ops::planReduce;
 
 // A reduction along the plan: every input element is added to the
 // accumulator of the result element it maps to.

@@ -256,11 +256,9 @@ KernelResult tileKernel(const OpContext&, KernelInputs in, ResultTypes rt) {
 // Slice with ONNX's clamping rules. `axes` defaults to 0..len(starts)-1 and
 // `steps` to all 1; unlisted axes are taken whole.
 
-struct SlicePlan {
-  std::vector<int64_t> start, step;  // per input dim
-  Shape result;
-};
+}  // namespace
 
+namespace ops {
 Expected<SlicePlan> planSlice(const OpContext& ctx, const Shape& shape) {
   const std::vector<int64_t> starts = ctx.getInts("starts"), ends = ctx.getInts("ends");
   std::vector<int64_t> axes = ctx.getInts("axes"), steps = ctx.getInts("steps");
@@ -300,6 +298,11 @@ Expected<SlicePlan> planSlice(const OpContext& ctx, const Shape& shape) {
   }
   return plan;
 }
+}  // namespace ops
+
+namespace {
+using ops::SlicePlan;
+using ops::planSlice;
 
 Expected<std::vector<TensorType>> sliceTypes(const OpContext& ctx) {
   INGOT_RETURN_IF_ERROR(checkData(ctx));

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "backends/llvm/LlvmBackend.h"
+#include "backends/lowered/LoweredBackend.h"
 #include "backends/reference/ReferenceBackend.h"
 #include "runtime/Session.h"
 
@@ -11,6 +13,10 @@ const std::vector<BackendEntry>& backendTable() {
   static const std::vector<BackendEntry> table = {
       {"reference", "reference interpreter kernels, node by node (the oracle)", 0,
        &backends::reference::makeDeviceProvider, &backends::reference::compileGraph},
+      {"lowered", "the full pipeline (fusion, lowering, memory planning), dispatches interpreted", -1,
+       &backends::lowered::makeDeviceProvider, &backends::lowered::compileGraph},
+      {"llvm", "LLVM-compiled native code for the host CPU", 10, &backends::llvm_backend::makeDeviceProvider,
+       [](const ir::Graph& g) { return backends::llvm_backend::compileGraph(g); }},
   };
   return table;
 }

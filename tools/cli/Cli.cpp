@@ -24,7 +24,7 @@ namespace {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {inspectCommand(), runCommand(), devicesCommand(),
-                                             conformanceCommand(), optCommand()};
+                                             conformanceCommand(), optCommand(), compileCommand(), initCommand()};
   return table;
 }
 

@@ -35,6 +35,8 @@ Command runCommand();
 Command devicesCommand();
 Command conformanceCommand();
 Command optCommand();
+Command compileCommand();
+Command initCommand();
 
 int runCli(const std::vector<std::string>& args, CliIO& io);
 

@@ -2,7 +2,9 @@
 // text-in/text-out driver of the pass tests (tests/passes, lit + FileCheck).
 #include <ostream>
 
+#include "ir/DotPrinter.h"
 #include "ir/TextPrinter.h"
+#include "passes/Fusion.h"
 #include "passes/PassManager.h"
 #include "support/FileIO.h"
 #include "tools/cli/Cli.h"
@@ -45,10 +47,13 @@ int optimize(const ParsedArgs& args, CliIO& io) {
   options.printAfter = std::move(*printAfter);
   options.collectStats = args.has("--stats");
   options.dumpStream = &io.err;
-  passes::PassManager pm(options);
   std::optional<std::string> list = args.get("--passes");
-  Status added = list ? pm.addPasses(*list) : pm.addStandardPipeline();
-  if (!added.isOk()) return reportError(added, io);
+  // Unknown pass names are reported before the model is loaded.
+  if (list) {
+    auto names = passes::parsePassList(*list);
+    if (!names.ok()) return reportError(names.status(), io);
+  }
+  const bool explain = args.has("--explain-fusion");
 
   const std::string& path = args.positional[0];
   auto given = collectInputs(args);
@@ -57,11 +62,27 @@ int optimize(const ParsedArgs& args, CliIO& io) {
   if (!model.ok()) return reportError(model.status(), io);
   ir::Graph& g = *model->graph;
 
-  auto changed = pm.run(g);
-  if (options.collectStats) pm.printStats(io.err);
+  passes::FusionReport report;
+  auto changed = passes::runPassesWithFusion(g, options, list, args.has("--fuse") || explain, report, &io.err);
   if (!changed.ok()) return reportError(changed.status().withContext(path), io);
 
+  if (auto dot = args.get("--dot")) {
+    Status s = writeFileBytes(*dot, ir::printDot(g));
+    if (!s.isOk()) return reportError(s, io);
+  }
   std::string text = ir::printGraph(g);
+  // As `#` comments, so the printed IR stays valid text IR.
+  if (explain) {
+    std::string comments;
+    const std::string explanation = passes::formatFusionReport(report);
+    std::string_view rest = explanation;
+    while (!rest.empty()) {
+      size_t eol = rest.find('\n');
+      comments += "# " + std::string(rest.substr(0, eol)) + "\n";
+      rest.remove_prefix(eol == std::string_view::npos ? rest.size() : eol + 1);
+    }
+    text = comments + text;
+  }
   if (auto out = args.get("--output")) {
     Status s = writeFileBytes(*out, text);
     if (!s.isOk()) return reportError(s, io);
@@ -86,9 +107,17 @@ Command optCommand() {
               {"--stats", "", "print time and node/param counts per pass run (on stderr)"},
               {"--no-verify", "", "do not run the verifier after every pass"},
               {"--list-passes", "", "list the passes and the standard pipeline, then exit"},
+              {"--fuse", "", "run the fusion pass once after the other passes (unless --passes names fuse)"},
+              {"--explain-fusion", "",
+               "print the fusion report (groups, and why each other node was left alone) as # comments "
+               "before the IR; implies --fuse"},
+              {"--dot", "FILE", "write the final graph to FILE in Graphviz form (fused groups as clusters)"},
               {"--shape", "NAME=DIMS", "bind an ONNX input's shape, e.g. x=1x784", true},
               {"--batch", "N", "bind the leading symbolic dim of every ONNX input to N"},
           },
+          "Fusion is not in the standard pipeline: --fuse runs it after the pipeline, or\n"
+          "name it (--passes canonicalize,fold,cse,dce,fuse); --passes unfuse inlines fused\n"
+          "groups back (the ONNX exporter needs that).\n"
           "The verifier runs after every pass unless --no-verify; a pass that leaves an\n"
           "invalid graph is reported by name (exit 1). Invalid input IR gets file:line:col\n"
           "and an unknown pass name the list of passes (exit 2)."},

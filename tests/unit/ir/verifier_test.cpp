@@ -44,6 +44,7 @@ const OpRegistry& testOps() {
                    const Tensor* t = c.getTensor("value");
                    return std::vector<TensorType>{{t->dtype(), t->shape()}};
                  }));
+    registerFusedOps(r);  // the one op with a body
     return r;
   }();
   return ops;
@@ -179,4 +180,107 @@ TEST_CASE("verifier: values, types and parameter data", "[verifier]") {
     auto g = parse("  %\"onnx::Neg_0\" = Neg(%x) : f32[1]\n  output %\"onnx::Neg_0\"\n");
     checkFails(*g, "Neg (-> %\"onnx::Neg_0\"): result 0 (%\"onnx::Neg_0\"): declared type f32[1]");
   }
+}
+
+// ---------------------------------------------------------------------------
+// Nodes with bodies (Fused): the body is verified recursively and must match
+// the node 1:1 (operands/inputs, results/outputs, with types); messages name
+// the fused node.
+
+namespace {
+
+// `%y = Fused(%x) {kind = "e"} { <body> } : <result types>` after `input %x : f32[2]`.
+std::unique_ptr<Graph> parseFused(const std::string& operands, const std::string& body,
+                                  const std::string& results = "%y", const std::string& types = "f32[2]") {
+  return parse("  input %m : f32[2,3]\n  " + results + " = Fused(" + operands + ") {kind = \"e\"} name \"grp\" {\n" +
+               body + "  } : " + types + "\n  output %x\n");
+}
+
+}  // namespace
+
+TEST_CASE("verifier: a valid fused node passes", "[verifier][body]") {
+  auto g = parseFused("%x, %m", "    input %a : f32[2]\n    input %b : f32[2,3]\n    %c = Neg(%a) : f32[2]\n"
+                                "    %d = Add(%c, %a) : f32[2]\n    output %d, %b\n",
+                      "%y, %z", "f32[2], f32[2,3]");
+  CHECK(verifyGraph(*g).isOk());
+  CHECK(verifyGraph(*g->clone()).isOk());
+}
+
+TEST_CASE("verifier: bad bodies are rejected with the fused node's label", "[verifier][body]") {
+  const std::string ok = "    input %a : f32[2]\n    %c = Neg(%a) : f32[2]\n    output %c\n";
+  // The body itself is verified (declared types, operand counts, outputs).
+  checkFails(*parseFused("%x", "    input %a : f32[2]\n    %c = Neg(%a) : f32[3]\n    output %c\n", "%y", "f32[3]"),
+             "Fused 'grp' (-> %y): body: Neg (-> %c): result 0 (%c): declared type f32[3], but the type rule "
+             "gives f32[2]");
+  checkFails(*parseFused("%x", "    input %a : f32[2]\n    %c = Add(%a) : f32[2]\n    output %c\n"),
+             "Fused 'grp' (-> %y): body: Add (-> %c): expected 2 operands, got 1");
+  checkFails(*parseFused("%x", "    input %a : f32[2]\n    %c = Neg(%a) : f32[2]\n"),
+             "Fused 'grp' (-> %y): body: the graph has no outputs");
+  // Parameters belong outside.
+  checkFails(*parseFused("%x", "    input %a : f32[2]\n    param %p : f32[2] = [1, 2]\n"
+                               "    %c = Add(%a, %p) : f32[2]\n    output %c\n"),
+             "Fused 'grp' (-> %y): body has parameter %p; outer values must come in as operands");
+  // Operands and inputs 1:1, same types.
+  checkFails(*parseFused("%x, %x", ok), "Fused 'grp' (-> %y): body has 1 inputs for 2 operands");
+  checkFails(*parseFused("%m", ok),
+             "Fused 'grp' (-> %y): operand 0 (%m) is f32[2,3], but body input 0 (%a) is f32[2]");
+  // Results and outputs 1:1, same types.
+  checkFails(*parseFused("%x", ok, "%y, %z", "f32[2], f32[2]"), "Fused 'grp' (-> %y): body has 1 outputs for 2 results");
+  checkFails(*parseFused("%x", ok, "%y", "f32[3]"),
+             "Fused 'grp' (-> %y): result 0 (%y): declared type f32[3], but body output 0 (%c) is f32[2]");
+  // The op's own signature still applies.
+  checkFails(*parse("  %y = Fused(%x) {} {\n" + ok + "  } : f32[2]\n  output %y\n"),
+             "Fused (-> %y): required attribute 'kind' is missing");
+  checkFails(*parse("  %y = Fused() {kind = \"e\"} {\n    %c = Constant() {value = tensor<f32[2]> [1, 2]} : f32[2]\n"
+                    "    output %c\n  } : f32[2]\n  output %y\n"),
+             "Fused (-> %y): expected 1 or more operands, got 0");
+}
+
+TEST_CASE("verifier: a body only where the op has one", "[verifier][body]") {
+  const OpRegistry& ops = testOps();
+  // A Fused node built without a body (as the lenient API allows).
+  Graph g("g");
+  Value* x = *g.addInput("x", {DType::F32, {2}});
+  Node* f = *g.addNodeWithTypes(*ops.find("Fused"), {x}, {{"kind", "e"}}, {{"y", TensorType{DType::F32, {2}}}});
+  g.addOutput(f->result(0));
+  checkFails(g, "Fused (-> %y): has no body");
+  // Graph::addNode refuses ops with bodies, and addNodeWithBody ops without.
+  auto added = g.addNode(*ops.find("Fused"), {x}, {{"kind", "e"}});
+  REQUIRE_FALSE(added.ok());
+  CHECK_THAT(added.status().message(), Catch::Contains("needs a body"));
+  auto body = std::make_unique<Graph>("body");
+  auto wrong = g.addNodeWithBody(*ops.find("Neg"), {x}, std::move(body), {}, {{"z", TensorType{DType::F32, {2}}}});
+  REQUIRE_FALSE(wrong.ok());
+  CHECK_THAT(wrong.status().message(), Catch::Contains("takes no body"));
+}
+
+TEST_CASE("verifier: Graph::addFusedNode checks the contract", "[verifier][body]") {
+  Graph g("g");
+  Value* x = *g.addInput("x", {DType::F32, {2}});
+  auto makeBody = [](TensorType in, bool withParam) {
+    auto b = std::make_unique<Graph>("body");
+    Value* a = *b->addInput("a", in);
+    if (withParam) *b->addParam("p", Tensor::fromVector<float>({2}, {1, 2}));
+    b->addOutput(a);
+    return b;
+  };
+  auto bad = g.addFusedNode({x}, makeBody({DType::F32, {3}}, false), {{"kind", "e"}});
+  REQUIRE_FALSE(bad.ok());
+  CHECK_THAT(bad.status().message(), Catch::Contains("operand 0 ('x') is f32[2], body input 0 ('a') is f32[3]"));
+  bad = g.addFusedNode({x, x}, makeBody({DType::F32, {2}}, false), {{"kind", "e"}});
+  REQUIRE_FALSE(bad.ok());
+  CHECK_THAT(bad.status().message(), Catch::Contains("the body has 1 inputs for 2 operands"));
+  bad = g.addFusedNode({x}, makeBody({DType::F32, {2}}, true), {{"kind", "e"}});
+  REQUIRE_FALSE(bad.ok());
+  CHECK_THAT(bad.status().message(), Catch::Contains("the body has parameter 'p'"));
+  bad = g.addFusedNode({x}, nullptr, {{"kind", "e"}});
+  REQUIRE_FALSE(bad.ok());
+  // A good one takes its result types from the body's outputs.
+  auto good = g.addFusedNode({x}, makeBody({DType::F32, {2}}, false), {{"kind", "e"}}, {"y"});
+  REQUIRE(good.ok());
+  CHECK((*good)->result(0)->name() == "y");
+  CHECK((*good)->result(0)->type() == TensorType{DType::F32, {2}});
+  CHECK((*good)->body() != nullptr);
+  g.addOutput((*good)->result(0));
+  CHECK(verifyGraph(g).isOk());
 }

@@ -147,6 +147,30 @@ TEST_CASE("infer-types propagates a changed input shape", "[passes]") {
   CHECK(bad.status().message().find("MatMul") != std::string::npos);
 }
 
+TEST_CASE("infer-types retypes fused bodies and the fused node's results", "[passes]") {
+  auto g = parse(R"(graph @g {
+  input %x : f32[2,3]
+  %y = Fused(%x) {kind = "elementwise"} {
+    input %x : f32[2,3]
+    %e = Exp(%x) : f32[2,3]
+    %n = Neg(%e) : f32[2,3]
+    output %n
+  } : f32[2,3]
+  output %y
+})");
+  REQUIRE(ir::verifyGraph(*g).isOk());
+  g->inputs()[0]->setType({DType::F32, {4, 3}});
+  passes::PassManager pm;
+  REQUIRE(pm.addPass("infer-types").isOk());
+  auto r = pm.run(*g);
+  INFO(r.status().message());
+  REQUIRE(r.ok());
+  CHECK(*r);
+  CHECK(g->findValue("y")->shape() == Shape{4, 3});
+  CHECK(g->nodes()[0]->body()->outputs()[0]->shape() == Shape{4, 3});
+  CHECK(ir::verifyGraph(*g).isOk());
+}
+
 TEST_CASE("Graph helpers: renameValue, moveNodeBefore, removeUnusedParams", "[passes][graph]") {
   auto g = parse(R"(graph @g {
   input %x : f32[2]

@@ -39,8 +39,8 @@ Plan makePlan() {
                {"y", 12, BufferRole::Output, -1},
                {"x_copy", 12, BufferRole::Output, -1}};
   p.initialData.push_back(Tensor::fromVector<float>({3}, {10, 20, 30}));
-  p.steps.push_back(DispatchStep{0, {0, 1}, {1, 1, 1}, {}});
-  p.steps.push_back(DispatchStep{1, {1, 2, 3}, {1, 1, 1}, {}});
+  p.steps.push_back(DispatchStep{0, {{0, 0, 12}, {1, 0, 12}}, {1, 1, 1}, {}});
+  p.steps.push_back(DispatchStep{1, {{1, 0, 12}, {2, 0, 12}, {3, 0, 12}}, {1, 1, 1}, {}});
   p.steps.push_back(CopyStep{0, 4, 0, 0, 12});
   p.inputs.push_back(TensorSlot{"x", DType::F32, {3}, 0});
   p.outputs.push_back(TensorSlot{"y", DType::F32, {3}, 3});
@@ -90,8 +90,14 @@ TEST_CASE("corrupt plans are rejected before anything runs") {
   }
   SECTION("binding") {
     Plan p = makePlan();
-    std::get<DispatchStep>(p.steps[1]).bindings[2] = 99;
+    std::get<DispatchStep>(p.steps[1]).bindings[2].buffer = 99;
     CHECK_THAT(Session::create(dev, makeExecutable(), p).status().message(), Catch::Contains("missing buffer 99"));
+  }
+  SECTION("binding range") {
+    Plan p = makePlan();
+    std::get<DispatchStep>(p.steps[1]).bindings[2].offset = 4;
+    CHECK_THAT(Session::create(dev, makeExecutable(), p).status().message(),
+               Catch::Contains("12 bytes at offset 4 overflows buffer 3"));
   }
   SECTION("copy bounds") {
     Plan p = makePlan();
@@ -115,7 +121,7 @@ TEST_CASE("a failing kernel's status names the kernel") {
   auto exe = std::make_shared<HostExecutable>("test", std::vector<std::string>{"failing"}, std::vector<HostKernel>{fail});
   Plan p;
   p.buffers = {{"x", 4, BufferRole::Output, -1}};
-  p.steps.push_back(DispatchStep{0, {0}, {1, 1, 1}, {}});
+  p.steps.push_back(DispatchStep{0, {{0, 0, 4}}, {1, 1, 1}, {}});
   p.outputs.push_back(TensorSlot{"x", DType::F32, {1}, 0});
   HostDevice dev("test", "host", "");
   auto s = Session::create(dev, exe, p);

@@ -1,0 +1,232 @@
+// One dispatch -> one LLVM function: grid loops (nested, the last grid dim
+// innermost so the loop vectorizer sees unit-stride accesses), Let vars as
+// SSA values, Acc vars as entry-block allocas that mem2reg promotes, For
+// statements as counted loops, loads and stores as typed GEPs at flat
+// element indices on the binding pointers.
+#include <llvm/IR/Verifier.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include "backends/llvm/Codegen.h"
+
+namespace ingot::backends::llvmcg {
+
+using kir::ExprKind;
+using kir::StmtKind;
+
+Status KernelEmitter::fail(const std::string& what) const {
+  return internalError("llvm backend: dispatch {}: {}", d_.name, what);
+}
+
+llvm::AllocaInst* KernelEmitter::entryAlloca(llvm::Type* t, const std::string& name) {
+  llvm::BasicBlock& entry = fn_->getEntryBlock();
+  llvm::IRBuilder<> eb(&entry, entry.begin());
+  return eb.CreateAlloca(t, nullptr, name);
+}
+
+Status KernelEmitter::forLoop(llvm::Value* begin, llvm::Value* end, int64_t step, const std::string& name,
+                              const std::function<Status(llvm::Value* iv)>& body) {
+  // preheader -> header (iv phi, iv < end ?) -> body ... -> latch (iv += step) -> header; exit.
+  llvm::BasicBlock* pre = b_.GetInsertBlock();
+  auto* header = llvm::BasicBlock::Create(ctx_, name + ".head", fn_);
+  auto* bodyBb = llvm::BasicBlock::Create(ctx_, name + ".body", fn_);
+  auto* exit = llvm::BasicBlock::Create(ctx_, name + ".exit", fn_);
+  b_.CreateBr(header);
+  b_.SetInsertPoint(header);
+  llvm::PHINode* iv = b_.CreatePHI(b_.getInt64Ty(), 2, name);
+  iv->addIncoming(begin, pre);
+  b_.CreateCondBr(b_.CreateICmpSLT(iv, end), bodyBb, exit);
+  b_.SetInsertPoint(bodyBb);
+  INGOT_RETURN_IF_ERROR(body(iv));
+  llvm::Value* next = b_.CreateAdd(iv, b_.getInt64(step), name + ".next", /*HasNUW=*/true, /*HasNSW=*/true);
+  iv->addIncoming(next, b_.GetInsertBlock());
+  b_.CreateBr(header);
+  b_.SetInsertPoint(exit);
+  return Status::ok();
+}
+
+Expected<llvm::Value*> KernelEmitter::loadElement(int32_t binding, llvm::Value* index) {
+  if (binding < 0 || static_cast<size_t>(binding) >= d_.bindings.size())
+    return fail(fmt::format("load from missing binding ${}", binding));
+  const DType t = d_.bindings[static_cast<size_t>(binding)].dtype;
+  INGOT_ASSIGN_OR_RETURN(llvm::Type * mt, memoryType(ctx_, t));
+  llvm::Value* ptr = b_.CreateInBoundsGEP(mt, bindingPtr(binding), index);
+  llvm::Value* v = b_.CreateLoad(mt, ptr);
+  if (t == DType::Bool) return b_.CreateICmpNE(v, b_.getInt8(0));
+  return v;
+}
+
+Expected<llvm::Value*> KernelEmitter::emitExpr(kir::ExprId id, bool guarded) {
+  if (id < 0 || static_cast<size_t>(id) >= d_.exprs.size()) return fail(fmt::format("expression %{} out of range", id));
+  const int64_t key = static_cast<int64_t>(id) * 2 + (guarded ? 1 : 0);
+  if (auto it = memo_.find(key); it != memo_.end()) return it->second;
+  INGOT_ASSIGN_OR_RETURN(llvm::Value * v, emitExprUncached(id, guarded));
+  memo_.emplace(key, v);
+  return v;
+}
+
+Expected<llvm::Value*> KernelEmitter::emitExprUncached(kir::ExprId id, bool guarded) {
+  const kir::Expr& e = d_.expr(id);
+  INGOT_ASSIGN_OR_RETURN(llvm::Type * ty, valueType(ctx_, e.dtype));
+  switch (e.kind) {
+    case ExprKind::Const:
+      if (isFloat(e.dtype)) return llvm::ConstantFP::get(ty, e.f);
+      if (e.dtype == DType::Bool) return b_.getInt1(e.i != 0);
+      return llvm::ConstantInt::get(ty, static_cast<uint64_t>(e.i), /*isSigned=*/true);
+    case ExprKind::Var: {
+      const auto v = static_cast<size_t>(e.i);
+      if (e.i < 0 || v >= d_.vars.size()) return fail(fmt::format("variable {} out of range", e.i));
+      if (d_.vars[v].kind == kir::VarKind::Acc) {
+        if (!accSlots_[v]) return fail(fmt::format("accumulator {} read before it is declared", d_.vars[v].name));
+        return b_.CreateLoad(accSlots_[v]->getAllocatedType(), accSlots_[v], d_.vars[v].name);
+      }
+      if (!vars_[v]) return fail(fmt::format("variable {} used before it is defined", d_.vars[v].name));
+      return vars_[v];
+    }
+    case ExprKind::ContractAcc:
+      if (!contractAcc_) return fail("contraction value read outside a contraction");
+      return contractAcc_;
+    case ExprKind::Load: {
+      INGOT_ASSIGN_OR_RETURN(llvm::Value * index, emitExpr(e.a, guarded));
+      const auto bi = static_cast<int32_t>(e.i);
+      if (bi < 0 || static_cast<size_t>(bi) >= d_.bindings.size())
+        return fail(fmt::format("load from missing binding ${}", e.i));
+      if (guarded) {
+        // A load under a select's branch: the interpreter only evaluates the
+        // branch taken, so its index may be out of range when not taken
+        // (padding, gathers). Clamping it into the binding makes evaluating
+        // both branches safe, and the select stays branch-free.
+        const int64_t n = d_.bindings[static_cast<size_t>(bi)].elements();
+        if (n == 0) return llvm::Constant::getNullValue(ty);
+        index = b_.CreateIntrinsic(llvm::Intrinsic::smax, {b_.getInt64Ty()}, {index, b_.getInt64(0)});
+        index = b_.CreateIntrinsic(llvm::Intrinsic::smin, {b_.getInt64Ty()}, {index, b_.getInt64(n - 1)});
+      }
+      return loadElement(bi, index);
+    }
+    case ExprKind::Select: {
+      INGOT_ASSIGN_OR_RETURN(llvm::Value * c, emitExpr(e.a, guarded));
+      INGOT_ASSIGN_OR_RETURN(llvm::Value * x, emitExpr(e.b, true));
+      INGOT_ASSIGN_OR_RETURN(llvm::Value * y, emitExpr(e.c, true));
+      return b_.CreateSelect(c, x, y);
+    }
+    case ExprKind::Cast: {
+      INGOT_ASSIGN_OR_RETURN(llvm::Value * x, emitExpr(e.a, guarded));
+      return emitCast(b_, x, d_.expr(e.a).dtype, e.dtype);
+    }
+    case ExprKind::Unary: {
+      INGOT_ASSIGN_OR_RETURN(llvm::Value * x, emitExpr(e.a, guarded));
+      auto r = emitUnary(b_, static_cast<kir::UnaryOp>(e.op), d_.expr(e.a).dtype, x);
+      if (!r.ok()) return r.status().withContext("llvm backend: dispatch " + d_.name);
+      return r;
+    }
+    case ExprKind::Binary: {
+      INGOT_ASSIGN_OR_RETURN(llvm::Value * x, emitExpr(e.a, guarded));
+      INGOT_ASSIGN_OR_RETURN(llvm::Value * y, emitExpr(e.b, guarded));
+      auto r = emitBinary(b_, static_cast<kir::BinaryOp>(e.op), d_.expr(e.a).dtype, x, y);
+      if (!r.ok()) return r.status().withContext("llvm backend: dispatch " + d_.name);
+      return r;
+    }
+  }
+  return fail("unknown expression kind");
+}
+
+Status KernelEmitter::emitStmts(const std::vector<kir::Stmt>& body) {
+  for (const kir::Stmt& s : body) {
+    memo_.clear();
+    if (s.kind != StmtKind::Store && (s.var < 0 || static_cast<size_t>(s.var) >= d_.vars.size()))
+      return fail(fmt::format("statement variable {} out of range", s.var));
+    switch (s.kind) {
+      case StmtKind::Let: {
+        INGOT_ASSIGN_OR_RETURN(llvm::Value * v, emitExpr(s.value, false));
+        vars_[static_cast<size_t>(s.var)] = v;
+        break;
+      }
+      case StmtKind::Acc:
+      case StmtKind::Assign: {
+        const auto v = static_cast<size_t>(s.var);
+        INGOT_ASSIGN_OR_RETURN(llvm::Value * value, emitExpr(s.value, false));
+        if (s.kind == StmtKind::Acc && !accSlots_[v]) accSlots_[v] = entryAlloca(value->getType(), d_.vars[v].name);
+        if (!accSlots_[v]) return fail(fmt::format("assignment to undeclared accumulator {}", d_.vars[v].name));
+        if (accSlots_[v]->getAllocatedType() != value->getType())
+          return fail(fmt::format("accumulator {} assigned a value of another type", d_.vars[v].name));
+        b_.CreateStore(value, accSlots_[v]);
+        break;
+      }
+      case StmtKind::For: {
+        const auto v = static_cast<size_t>(s.var);
+        INGOT_RETURN_IF_ERROR(forLoop(s.extent, d_.vars[v].name, [&](llvm::Value* iv) {
+          vars_[v] = iv;
+          return emitStmts(s.body);
+        }));
+        memo_.clear();
+        break;
+      }
+      case StmtKind::Store: {
+        if (s.binding < 0 || static_cast<size_t>(s.binding) >= d_.bindings.size())
+          return fail(fmt::format("store to missing binding ${}", s.binding));
+        const DType t = d_.bindings[static_cast<size_t>(s.binding)].dtype;
+        INGOT_ASSIGN_OR_RETURN(llvm::Value * index, emitExpr(s.index, false));
+        INGOT_ASSIGN_OR_RETURN(llvm::Value * value, emitExpr(s.value, false));
+        INGOT_ASSIGN_OR_RETURN(llvm::Type * mt, memoryType(ctx_, t));
+        if (t == DType::Bool) value = b_.CreateZExt(value, mt);
+        if (value->getType() != mt) return fail(fmt::format("store of a mistyped value to ${}", s.binding));
+        b_.CreateStore(value, b_.CreateInBoundsGEP(mt, bindingPtr(s.binding), index));
+        break;
+      }
+    }
+  }
+  memo_.clear();
+  return Status::ok();
+}
+
+Status KernelEmitter::emitGridLoops(size_t dim) {
+  if (dim == d_.grid.size()) return emitStmts(d_.body);
+  const auto var = static_cast<size_t>(d_.gridVars[dim]);
+  return forLoop(d_.grid[dim], d_.vars[var].name, [&](llvm::Value* iv) {
+    vars_[var] = iv;
+    return emitGridLoops(dim + 1);
+  });
+}
+
+Status KernelEmitter::emitBody() {
+  if (d_.gridVars.size() != d_.grid.size()) return fail("grid and grid variables differ in length");
+  for (kir::VarId v : d_.gridVars)
+    if (v < 0 || static_cast<size_t>(v) >= d_.vars.size()) return fail("grid variable out of range");
+  if (d_.contraction) return emitContraction(*this);
+  return emitGridLoops(0);
+}
+
+Expected<llvm::Function*> KernelEmitter::emit(const std::string& fnName) {
+  if (d_.opaque) return fail("opaque dispatches have no generated code");
+  auto* fnTy = llvm::FunctionType::get(b_.getVoidTy(), {b_.getPtrTy()}, false);
+  fn_ = llvm::Function::Create(fnTy, llvm::Function::ExternalLinkage, fnName, m_);
+  fn_->setDoesNotThrow();
+  fn_->addParamAttr(0, llvm::Attribute::NoCapture);
+  fn_->addParamAttr(0, llvm::Attribute::ReadOnly);
+  auto* entry = llvm::BasicBlock::Create(ctx_, "entry", fn_);
+  b_.SetInsertPoint(entry);
+  // Binding pointers are loaded once. They are not `noalias`: memory
+  // planning may bind an elementwise result over an operand it reads at the
+  // same index, so LLVM keeps its runtime alias checks.
+  for (size_t i = 0; i < d_.bindings.size(); ++i) {
+    llvm::Value* slot = b_.CreateConstInBoundsGEP1_64(b_.getPtrTy(), fn_->getArg(0), i);
+    bindingPtrs_.push_back(b_.CreateLoad(b_.getPtrTy(), slot, "b" + std::to_string(i)));
+  }
+  vars_.assign(d_.vars.size(), nullptr);
+  accSlots_.assign(d_.vars.size(), nullptr);
+  Status st = emitBody();
+  if (!st.isOk()) {
+    fn_->eraseFromParent();
+    return st;
+  }
+  b_.CreateRetVoid();
+  std::string message;
+  llvm::raw_string_ostream os(message);
+  if (llvm::verifyFunction(*fn_, &os)) {
+    os.flush();
+    fn_->eraseFromParent();
+    return internalError("llvm backend: dispatch {}: generated IR does not verify: {}", d_.name, message);
+  }
+  return fn_;
+}
+
+}  // namespace ingot::backends::llvmcg

@@ -1,0 +1,256 @@
+#include "backends/llvm/LlvmBackend.h"
+
+#include <chrono>
+
+#include <llvm/Analysis/TargetLibraryInfo.h>
+#include <llvm/CodeGen/ReplaceWithVeclib.h>
+#include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
+#include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
+#include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/DynamicLibrary.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+#include <llvm/TargetParser/Host.h>
+
+#include "backends/common/ProgramBuilder.h"
+#include "backends/llvm/Codegen.h"
+#include "ir/kernel/KernelInterpreter.h"
+#include "runtime/HostDevice.h"
+
+namespace ingot::backends::llvm_backend {
+
+namespace {
+
+constexpr std::string_view kBackend = "llvm";
+using KernelFn = void (*)(std::byte* const*);
+
+// Consumes an LLVM error (an unconsumed one aborts in debug builds).
+std::string errorText(::llvm::Error err) { return ::llvm::toString(std::move(err)); }
+
+
+// LLVM's target registry is process-wide; registering the native target once
+// (a function-local static, thread-safe) is the one piece of global state.
+Status initNativeTarget() {
+  static const bool ok = [] {
+    return !::llvm::InitializeNativeTarget() && !::llvm::InitializeNativeTargetAsmPrinter() &&
+           !::llvm::InitializeNativeTargetAsmParser();
+  }();
+  return ok ? Status::ok() : internalError("llvm backend: LLVM has no target for this host");
+}
+
+double msSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+::llvm::OptimizationLevel optLevel(int level) {
+  switch (level) {
+    case 0: return ::llvm::OptimizationLevel::O0;
+    case 1: return ::llvm::OptimizationLevel::O1;
+    case 2: return ::llvm::OptimizationLevel::O2;
+    default: return ::llvm::OptimizationLevel::O3;
+  }
+}
+
+// glibc's vector math library (libmvec) when the host has AVX2: its AVX2
+// entry points (_ZGVdN8v_expf, ...) let the loop vectorizer vectorize exp,
+// log, pow, sin, cos and tan instead of scalarizing each lane into a libm
+// call (which made exp-heavy kernels slow to run and to compile). Null when
+// it cannot be used; loaded once per process (a function-local static).
+const char* vectorMathLibrary(const ::llvm::StringMap<bool>& features) {
+  static const bool loaded = [] {
+    std::string err;
+    return !::llvm::sys::DynamicLibrary::LoadLibraryPermanently("libmvec.so.1", &err);
+  }();
+  auto avx2 = features.find("avx2");
+  return loaded && avx2 != features.end() && avx2->second ? "libmvec.so.1" : nullptr;
+}
+
+// The standard per-module pipeline for the target machine (its TTI drives
+// the loop and SLP vectorizers with the host's vector width).
+void optimizeModule(::llvm::Module& m, ::llvm::TargetMachine& tm, int level, bool vectorMath) {
+  ::llvm::TargetLibraryInfoImpl tlii(::llvm::Triple(m.getTargetTriple()));
+  if (vectorMath) tlii.addVectorizableFunctionsFromVecLib(::llvm::TargetLibraryInfoImpl::LIBMVEC_X86, tm.getTargetTriple());
+  ::llvm::LoopAnalysisManager lam;
+  ::llvm::FunctionAnalysisManager fam;
+  ::llvm::CGSCCAnalysisManager cgam;
+  ::llvm::ModuleAnalysisManager mam;
+  ::llvm::PipelineTuningOptions pto;
+  pto.LoopVectorization = level >= 2;
+  pto.SLPVectorization = level >= 2;
+  ::llvm::PassBuilder pb(&tm, pto);
+  fam.registerPass([&] { return ::llvm::TargetLibraryAnalysis(tlii); });  // before the defaults
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  ::llvm::ModulePassManager mpm = level == 0 ? pb.buildO0DefaultPipeline(::llvm::OptimizationLevel::O0)
+                                             : pb.buildPerModuleDefaultPipeline(optLevel(level));
+  // Vector intrinsics (llvm.exp.v8f32) become libmvec calls here: the JIT's
+  // code generator has its own library info without the vector library.
+  if (vectorMath) mpm.addPass(::llvm::createModuleToFunctionPassAdaptor(::llvm::ReplaceWithVeclib()));
+  mpm.run(m, mam);
+}
+
+// A symbol name for dispatch i: the index keeps it unique, the prefix keeps
+// it apart from libm's names (a dispatch could be called "exp").
+std::string symbolName(size_t i, const std::string& dispatch) {
+  std::string s = fmt::format("ingot_k{}_", i);
+  for (char c : dispatch) s += (std::isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
+  return s;
+}
+
+class LlvmProvider final : public rt::DeviceProvider {
+ public:
+  std::string_view backend() const override { return kBackend; }
+  Expected<std::vector<std::unique_ptr<rt::Device>>> enumerate() const override {
+    INGOT_RETURN_IF_ERROR(initNativeTarget());
+    std::vector<std::unique_ptr<rt::Device>> out;
+    out.push_back(std::make_unique<rt::HostDevice>(
+        std::string(kBackend), "host",
+        fmt::format("LLVM {}-compiled native code for the host CPU ({})", LLVM_VERSION_STRING,
+                    ::llvm::sys::getHostCPUName().str())));
+    return out;
+  }
+};
+
+}  // namespace
+
+struct JitKernels::Impl {
+  // Owns the machine code `fns` point into (declared first: destroyed last).
+  std::unique_ptr<::llvm::orc::LLJIT> jit;
+  std::vector<kir::Dispatch> dispatches;
+  std::vector<std::string> names;
+  std::vector<KernelFn> fns;                 // null: opaque, run by the reference kernel
+  std::vector<std::vector<uint64_t>> bytes;  // each binding's size from its static shape
+  CompileStats stats;
+  std::string ir;
+};
+
+size_t JitKernels::size() const { return impl_->dispatches.size(); }
+const std::string& JitKernels::name(size_t i) const { return impl_->names[i]; }
+const CompileStats& JitKernels::stats() const { return impl_->stats; }
+const std::string& JitKernels::optimizedIr() const { return impl_->ir; }
+
+Status JitKernels::run(size_t i, std::span<std::byte* const> bindings, std::span<const uint64_t> bytes) const {
+  const Impl& m = *impl_;
+  if (i >= m.dispatches.size()) return runtimeError("llvm backend: no kernel {}", i);
+  const kir::Dispatch& d = m.dispatches[i];
+  // Opaque ops have no loop-level form; phase 1 runs their reference kernel
+  // on the host (issue 4 may add native versions of the hot ones).
+  if (!m.fns[i]) return kir::interpretDispatch(d, bindings, bytes);
+  if (bindings.size() != d.bindings.size() || bytes.size() != d.bindings.size())
+    return runtimeError("dispatch {}: {} bindings expected, {} given", d.name, d.bindings.size(), bindings.size());
+  // The generated code indexes with static shapes; a binding smaller than its
+  // shape would be a stray access, so it is refused here.
+  for (size_t b = 0; b < bytes.size(); ++b)
+    if (bytes[b] < m.bytes[i][b])
+      return runtimeError("dispatch {}: binding ${} ('{}') has {} bytes, its shape needs {}", d.name, b,
+                          d.bindings[b].name, bytes[b], m.bytes[i][b]);
+  m.fns[i](bindings.data());
+  return Status::ok();
+}
+
+Expected<JitKernels> compileDispatches(std::vector<kir::Dispatch> dispatches, const LlvmOptions& options) {
+  INGOT_RETURN_IF_ERROR(initNativeTarget());
+  auto impl = std::make_shared<JitKernels::Impl>();
+  const int level = std::clamp(options.optLevel, 0, 3);
+  auto t0 = std::chrono::steady_clock::now();
+
+  auto jtmb = ::llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!jtmb) return internalError("llvm backend: host target: {}", errorText(jtmb.takeError()));
+  jtmb->setCodeGenOptLevel(level == 0 ? ::llvm::CodeGenOptLevel::None : ::llvm::CodeGenOptLevel::Aggressive);
+  auto tm = jtmb->createTargetMachine();
+  if (!tm) return internalError("llvm backend: target machine: {}", errorText(tm.takeError()));
+
+  auto ctx = std::make_unique<::llvm::LLVMContext>();
+  auto mod = std::make_unique<::llvm::Module>("ingot", *ctx);
+  mod->setDataLayout((*tm)->createDataLayout());
+  mod->setTargetTriple((*tm)->getTargetTriple().str());
+
+  for (size_t i = 0; i < dispatches.size(); ++i) {
+    const kir::Dispatch& d = dispatches[i];
+    impl->names.push_back(d.name);
+    std::vector<uint64_t> need;
+    for (const kir::Binding& b : d.bindings) need.push_back(static_cast<uint64_t>(b.elements()) * dtypeSize(b.dtype));
+    impl->bytes.push_back(std::move(need));
+    if (d.opaque) {
+      ++impl->stats.opaque;
+      continue;
+    }
+    llvmcg::KernelEmitter emitter(d, *mod);
+    INGOT_RETURN_IF_ERROR(emitter.emit(symbolName(i, d.name)).status());
+    ++impl->stats.compiled;
+  }
+  impl->stats.codegenMs = msSince(t0);
+
+  impl->fns.assign(dispatches.size(), nullptr);
+  if (impl->stats.compiled > 0) {
+    t0 = std::chrono::steady_clock::now();
+    ::llvm::StringMap<bool> features = ::llvm::sys::getHostCPUFeatures();
+    optimizeModule(*mod, **tm, level, vectorMathLibrary(features) != nullptr);
+    impl->stats.optimizeMs = msSince(t0);
+    if (options.keepIr) {
+      ::llvm::raw_string_ostream os(impl->ir);
+      mod->print(os, nullptr);
+    }
+
+    t0 = std::chrono::steady_clock::now();
+    const ::llvm::DataLayout layout = mod->getDataLayout();
+    auto jit = ::llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(*jtmb)).create();
+    if (!jit) return internalError("llvm backend: creating the JIT: {}", errorText(jit.takeError()));
+    // libm (expf, tanhf, erff, ...) and anything else the kernels call
+    // resolve against the process's own symbols.
+    auto gen = ::llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(layout.getGlobalPrefix());
+    if (!gen) return internalError("llvm backend: process symbols: {}", errorText(gen.takeError()));
+    (*jit)->getMainJITDylib().addGenerator(std::move(*gen));
+    if (auto err = (*jit)->addIRModule(::llvm::orc::ThreadSafeModule(std::move(mod), std::move(ctx))))
+      return internalError("llvm backend: adding the module: {}", errorText(std::move(err)));
+    for (size_t i = 0; i < dispatches.size(); ++i) {
+      if (dispatches[i].opaque) continue;
+      auto sym = (*jit)->lookup(symbolName(i, dispatches[i].name));
+      if (!sym)
+        return internalError("llvm backend: dispatch {}: machine code: {}", dispatches[i].name,
+                             errorText(sym.takeError()));
+      impl->fns[i] = sym->toPtr<KernelFn>();
+    }
+    impl->jit = std::move(*jit);
+    impl->stats.jitMs = msSince(t0);
+  }
+  impl->dispatches = std::move(dispatches);
+  return JitKernels(std::move(impl));
+}
+
+Expected<rt::Program> compileGraph(const ir::Graph& g, const LlvmOptions& options, CompileStats* stats) {
+  INGOT_ASSIGN_OR_RETURN(LoweredProgram lp, compileToDispatches(g));
+  std::vector<kir::Dispatch> dispatches;
+  for (auto& ld : lp.lowered.dispatches) dispatches.push_back(std::move(ld.dispatch));
+  INGOT_ASSIGN_OR_RETURN(JitKernels kernels, compileDispatches(std::move(dispatches), options));
+  if (stats) *stats = kernels.stats();
+  std::vector<std::string> names;
+  std::vector<rt::HostKernel> hostKernels;
+  for (size_t i = 0; i < kernels.size(); ++i) {
+    names.push_back(kernels.name(i));
+    // Each kernel holds the JIT (through `kernels`) alive.
+    hostKernels.push_back([kernels, i](const rt::HostKernelArgs& args) {
+      return kernels.run(i, args.bindings, args.bindingBytes);
+    });
+  }
+  rt::Program p;
+  p.plan = std::move(lp.plan);
+  p.executable = std::make_shared<rt::HostExecutable>(std::string(kBackend), std::move(names), std::move(hostKernels));
+  return p;
+}
+
+Expected<rt::Program> compileGraph(const ir::Graph& g, const LlvmOptions& options) {
+  return compileGraph(g, options, nullptr);
+}
+
+std::unique_ptr<rt::DeviceProvider> makeDeviceProvider() { return std::make_unique<LlvmProvider>(); }
+
+}  // namespace ingot::backends::llvm_backend

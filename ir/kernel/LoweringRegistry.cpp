@@ -1,8 +1,0 @@
-// Attaches each op family's lowering rules to the registry.
-#include "ir/OpRegistry.h"
-
-namespace ingot::ir {
-
-void registerLoweringRules(OpRegistry&) {}
-
-}  // namespace ingot::ir

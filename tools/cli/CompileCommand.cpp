@@ -1,0 +1,174 @@
+// `ingot compile`: the whole compiler pipeline on a model (standard passes,
+// fusion, lowering to dispatches, memory planning), with what a user needs
+// to see what it did: IR dumps after passes, pass statistics, the fusion
+// report, a Graphviz drawing, the dispatches and the memory plan.
+#include <ostream>
+#include <sstream>
+
+#include "backends/common/ProgramBuilder.h"
+#include "ir/DotPrinter.h"
+#include "ir/TextPrinter.h"
+#include "support/FileIO.h"
+#include "tools/cli/Cli.h"
+#include "tools/cli/Inputs.h"
+
+namespace ingot::cli {
+
+namespace {
+
+// What --emit can print.
+struct EmitKind {
+  std::string name;
+  std::string description;
+  std::function<std::string(const backends::LoweredProgram&)> render;
+};
+
+std::string summary(const backends::LoweredProgram& p) {
+  std::string out = fmt::format("{} dispatches ({} opaque), {} compile-time constants\n", p.lowered.dispatches.size(),
+                                p.lowered.opaqueCount(), p.lowered.constants.size());
+  for (const auto& ld : p.lowered.dispatches) {
+    const kir::Dispatch& d = ld.dispatch;
+    std::string what = d.opaque ? "opaque" : fmt::format("grid {}", shapeToString(d.grid));
+    if (d.contraction)
+      what += fmt::format(", contraction m {} n {} k {}", d.contraction->m, d.contraction->n, d.contraction->k);
+    out += fmt::format("  {:<22} {}  [{}]\n", d.name, d.label, what);
+  }
+  for (const std::string& note : p.lowered.notes) out += "  note: " + note + "\n";
+  return out;
+}
+
+std::string planText(const backends::LoweredProgram& p) {
+  std::string out;
+  for (size_t i = 0; i < p.plan.buffers.size(); ++i) {
+    const rt::PlanBuffer& b = p.plan.buffers[i];
+    out += fmt::format("buffer {:<3} {:<10} {:>12} bytes  {}\n", i, rt::bufferRoleName(b.role), b.bytes, b.name);
+  }
+  for (const rt::PlanStep& step : p.plan.steps) {
+    if (const auto* c = std::get_if<rt::CopyStep>(&step)) {
+      out += fmt::format("copy {} bytes: buffer {} -> buffer {}\n", c->bytes, c->src, c->dst);
+      continue;
+    }
+    const auto& d = std::get<rt::DispatchStep>(step);
+    std::string binds;
+    for (const rt::BufferRange& r : d.bindings)
+      binds += fmt::format("{}{}@{}+{}", binds.empty() ? "" : ", ", r.buffer, r.offset, r.bytes);
+    out += fmt::format("dispatch {} ({}): {}\n", d.kernel, p.lowered.dispatches[d.kernel].dispatch.name, binds);
+  }
+  return out;
+}
+
+const std::vector<EmitKind>& emitKinds() {
+  static const std::vector<EmitKind> kinds = {
+      {"summary", "the dispatches, one line each, and notes on ops left opaque (default)", summary},
+      {"ir", "the optimized, fused graph as text IR",
+       [](const backends::LoweredProgram& p) { return ir::printGraph(*p.graph); }},
+      {"dispatches", "every dispatch in the dispatch form (loops, loads, stores, contractions)",
+       [](const backends::LoweredProgram& p) { return passes::printLoweredGraph(p.lowered); }},
+      {"plan", "the runtime plan: buffers, and each step's buffer ranges (buffer@offset+bytes)", planText},
+  };
+  return kinds;
+}
+
+std::string emitNames() {
+  std::string out;
+  for (const auto& k : emitKinds()) out += (out.empty() ? "" : ", ") + k.name;
+  return out;
+}
+
+// --print-after may be repeated and each value may list several passes.
+Expected<std::set<std::string, std::less<>>> printAfterSet(const ParsedArgs& args) {
+  std::set<std::string, std::less<>> names;
+  for (const std::string& v : args.getAll("--print-after")) {
+    INGOT_ASSIGN_OR_RETURN(std::vector<std::string> list, passes::parsePassList(v));
+    names.insert(list.begin(), list.end());
+  }
+  return names;
+}
+
+int compile(const ParsedArgs& args, CliIO& io) {
+  if (args.positional.empty())
+    return reportError(invalidInput("ingot compile: a model file is needed (see ingot compile --help)"), io);
+  const std::string emit = args.get("--emit").value_or("summary");
+  const EmitKind* kind = nullptr;
+  for (const auto& k : emitKinds())
+    if (k.name == emit) kind = &k;
+  if (!kind) return reportError(invalidInput("--emit {}: expected one of {}", emit, emitNames()), io);
+
+  backends::PipelineOptions options;
+  options.fuse = !args.has("--no-fuse");
+  options.optimize = !args.has("--no-optimize");
+  options.passOptions.printAfterAll = args.has("--print-after-all");
+  auto printAfter = printAfterSet(args);
+  if (!printAfter.ok()) return reportError(printAfter.status(), io);
+  options.passOptions.printAfter = std::move(*printAfter);
+  options.passOptions.collectStats = args.has("--stats");
+  options.passOptions.dumpStream = &io.err;
+  options.memory.reuse = !args.has("--no-reuse");
+  passes::FusionReport report;
+  options.fusionReport = &report;
+
+  const std::string& path = args.positional[0];
+  auto given = collectInputs(args);
+  if (!given.ok()) return reportError(given.status(), io);
+  auto model = loadModel(path, given->load);
+  if (!model.ok()) return reportError(model.status(), io);
+
+  auto program = backends::compileToDispatches(*model->graph, options);
+  if (!program.ok()) return reportError(program.status().withContext(path), io);
+
+  if (args.has("--explain-fusion")) {
+    if (report.ran) io.out << passes::formatFusionReport(report);
+    else io.out << "fusion: not run (--no-fuse)\n";
+  }
+  if (auto dot = args.get("--dot")) {
+    Status s = writeFileBytes(*dot, ir::printDot(*program->graph));
+    if (!s.isOk()) return reportError(s, io);
+  }
+  if (args.has("--stats")) {
+    io.err << passes::formatPassStats(program->passStats);
+    io.err << program->memory.summary();
+  }
+  const std::string text = kind->render(*program);
+  if (auto out = args.get("--output")) {
+    Status s = writeFileBytes(*out, text);
+    if (!s.isOk()) return reportError(s, io);
+  } else if (!args.has("--explain-fusion") || args.has("--emit")) {
+    io.out << text;
+  }
+  return kExitOk;
+}
+
+std::string emitHelp() {
+  std::string out = "--emit kinds:\n";
+  for (const auto& k : emitKinds()) out += fmt::format("  {:<11} {}\n", k.name, k.description);
+  return out;
+}
+
+}  // namespace
+
+Command compileCommand() {
+  return Command{
+      CommandSpec{
+          "compile", "MODEL", 1, 1,
+          "Compile MODEL (.onnx or text IR): optimize, fuse, lower to dispatches and plan memory.",
+          {
+              {"--emit", "KIND", "what to print: summary, ir, dispatches, plan (default summary)"},
+              {"--output", "FILE", "write what --emit produces to FILE instead of stdout", false, "-o"},
+              {"--explain-fusion", "", "print which ops were fused into which group, and why each other op was not"},
+              {"--dot", "FILE", "write the fused graph to FILE in Graphviz form (fused groups as clusters)"},
+              {"--print-after-all", "", "print the IR after every pass (on stderr)"},
+              {"--print-after", "PASS[,PASS]", "print the IR after the named passes (on stderr)", true},
+              {"--stats", "", "print time and node counts per pass and the memory plan (peak activation memory, weights) on stderr"},
+              {"--no-optimize", "", "skip the standard pipeline (canonicalize, fold, cse, dce)"},
+              {"--no-fuse", "", "skip fusion: one dispatch per op"},
+              {"--no-reuse", "", "give every temporary its own memory (to compare with the planned peak)"},
+              {"--shape", "NAME=DIMS", "bind an ONNX input's shape, e.g. x=1x784", true},
+              {"--batch", "N", "bind the leading symbolic dim of every ONNX input to N"},
+          },
+          emitHelp() +
+              "Artifacts (-o model.ingot with code for a target) come with the CPU backend;\n"
+              "today compile shows what the target-independent pipeline produces."},
+      &compile};
+}
+
+}  // namespace ingot::cli

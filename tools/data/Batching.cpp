@@ -1,0 +1,66 @@
+#include "tools/data/Batching.h"
+
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+
+#include "tools/data/Random.h"
+
+namespace ingot::data {
+
+void gatherBatch(const Split& split, std::span<const int64_t> indices, Batch& out) {
+  const auto n = static_cast<int64_t>(indices.size());
+  Shape fShape = split.features.shape();
+  fShape[0] = n;
+  if (out.features.shape() != fShape || out.features.dtype() != split.features.dtype())
+    out.features = Tensor(split.features.dtype(), fShape);
+  if (out.labels.shape() != Shape{n} || out.labels.dtype() != DType::I64) out.labels = Tensor(DType::I64, {n});
+  const size_t rowBytes = split.size() > 0 ? split.features.byteSize() / static_cast<size_t>(split.size()) : 0;
+  const std::byte* src = split.features.rawData();
+  std::byte* dst = out.features.rawData();
+  const int64_t* labels = split.labels.data<int64_t>();
+  int64_t* outLabels = out.labels.data<int64_t>();
+  for (int64_t i = 0; i < n; ++i) {
+    const auto s = static_cast<size_t>(indices[static_cast<size_t>(i)]);
+    std::memcpy(dst + static_cast<size_t>(i) * rowBytes, src + s * rowBytes, rowBytes);
+    outLabels[i] = labels[s];
+  }
+  out.size = n;
+}
+
+bool EpochIterator::next(Batch& out) {
+  const auto total = static_cast<int64_t>(order_.size());
+  if (pos_ >= total) return false;
+  const int64_t n = std::min(batchSize_, total - pos_);
+  gatherBatch(*split_, std::span<const int64_t>(order_.data() + pos_, static_cast<size_t>(n)), out);
+  out.index = index_++;
+  pos_ += n;
+  return true;
+}
+
+int64_t EpochIterator::numBatches() const {
+  const auto total = static_cast<int64_t>(order_.size());
+  return (total + batchSize_ - 1) / batchSize_;
+}
+
+Expected<Batcher> Batcher::create(const Split& split, BatchOptions opts) {
+  if (opts.batchSize < 1) return invalidInput("batch size must be at least 1, not {}", opts.batchSize);
+  if (split.size() == 0) return invalidInput("cannot make batches: the data has no samples");
+  if (split.labels.dtype() != DType::I64 || split.labels.numElements() != split.size())
+    return internalError("a split's labels must be i64 with one per sample");
+  return Batcher(split, opts);
+}
+
+int64_t Batcher::numBatches() const { return (numSamples() + opts_.batchSize - 1) / opts_.batchSize; }
+
+std::vector<int64_t> Batcher::order(int64_t epoch) const {
+  if (!opts_.shuffle) {
+    std::vector<int64_t> o(static_cast<size_t>(numSamples()));
+    std::iota(o.begin(), o.end(), int64_t{0});
+    return o;
+  }
+  Rng rng(mixSeed(opts_.seed, static_cast<uint64_t>(epoch)));
+  return randomPermutation(numSamples(), rng);
+}
+
+}  // namespace ingot::data
