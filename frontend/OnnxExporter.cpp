@@ -335,6 +335,11 @@ Expected<onnx::ModelProto> buildModel(const ir::Graph& g) {
     if (n->body())
       return unsupported("{}: a fused group cannot be exported to ONNX; inline fused groups first "
                          "(passes::unfuseGraph, or `ingot opt --passes unfuse`)", n->label());
+  // State updates (a training step's optimizer writes) have no ONNX form:
+  // dropping them would export a graph that silently does not train.
+  if (!g.stateUpdates().empty())
+    return unsupported("graph '{}' updates {} parameters in place (a training step); export the inference "
+                       "model instead", g.name(), g.stateUpdates().size());
   onnx::ModelProto model;
   model.set_ir_version(8);  // the IR version that goes with opset 17
   model.set_producer_name("ingot");

@@ -11,6 +11,7 @@
 #include "support/FileIO.h"
 #include "tools/cli/Cli.h"
 #include "tools/cli/Inputs.h"
+#include "tools/cli/PassFlags.h"
 
 namespace ingot::cli {
 
@@ -75,16 +76,6 @@ std::string emitNames() {
   return out;
 }
 
-// --print-after may be repeated and each value may list several passes.
-Expected<std::set<std::string, std::less<>>> printAfterSet(const ParsedArgs& args) {
-  std::set<std::string, std::less<>> names;
-  for (const std::string& v : args.getAll("--print-after")) {
-    INGOT_ASSIGN_OR_RETURN(std::vector<std::string> list, passes::parsePassList(v));
-    names.insert(list.begin(), list.end());
-  }
-  return names;
-}
-
 int compile(const ParsedArgs& args, CliIO& io) {
   if (args.positional.empty())
     return reportError(invalidInput("ingot compile: a model file is needed (see ingot compile --help)"), io);
@@ -98,7 +89,7 @@ int compile(const ParsedArgs& args, CliIO& io) {
   options.fuse = !args.has("--no-fuse");
   options.optimize = !args.has("--no-optimize");
   options.passOptions.printAfterAll = args.has("--print-after-all");
-  auto printAfter = printAfterSet(args);
+  auto printAfter = printAfterPasses(args);
   if (!printAfter.ok()) return reportError(printAfter.status(), io);
   options.passOptions.printAfter = std::move(*printAfter);
   options.passOptions.collectStats = args.has("--stats");

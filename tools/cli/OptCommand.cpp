@@ -9,6 +9,7 @@
 #include "support/FileIO.h"
 #include "tools/cli/Cli.h"
 #include "tools/cli/Inputs.h"
+#include "tools/cli/PassFlags.h"
 
 namespace ingot::cli {
 
@@ -19,16 +20,6 @@ void listPasses(std::ostream& os) {
   for (const passes::PassInfo& p : passes::passRegistry()) os << fmt::format("  {:<14} {}\n", p.name, p.description);
   os << fmt::format("standard pipeline (the default, repeated to a fixed point): {}\n",
                     fmt::join(passes::standardPipeline(), ","));
-}
-
-// --print-after may be repeated and each value may list several passes.
-Expected<std::set<std::string, std::less<>>> printAfterSet(const ParsedArgs& args) {
-  std::set<std::string, std::less<>> names;
-  for (const std::string& v : args.getAll("--print-after")) {
-    INGOT_ASSIGN_OR_RETURN(std::vector<std::string> list, passes::parsePassList(v));
-    names.insert(list.begin(), list.end());
-  }
-  return names;
 }
 
 int optimize(const ParsedArgs& args, CliIO& io) {
@@ -42,7 +33,7 @@ int optimize(const ParsedArgs& args, CliIO& io) {
   passes::PassOptions options;
   options.verifyEach = !args.has("--no-verify");
   options.printAfterAll = args.has("--print-after-all");
-  auto printAfter = printAfterSet(args);
+  auto printAfter = printAfterPasses(args);
   if (!printAfter.ok()) return reportError(printAfter.status(), io);
   options.printAfter = std::move(*printAfter);
   options.collectStats = args.has("--stats");

@@ -201,3 +201,16 @@ TEST_CASE("ops without an opset-17 form are all reported", "[exporter]") {
   CHECK(bytes.status().kind() == ErrorKind::Unsupported);
   CHECK_THAT(bytes.status().message(), Catch::Contains("Mish") && Catch::Contains("opset 17"));
 }
+
+TEST_CASE("a graph with state updates (a training step) is refused, not exported without them", "[exporter]") {
+  ir::Graph g("step");
+  ir::Value* x = *g.addInput("x", {DType::F32, {2}});
+  ir::Value* w = *g.addParam("w", Tensor::fromVector<float>({2}, {1, 2}));
+  ir::Value* next = add(g, "Add", {w, x}, {}, "w_next");
+  g.setOutputs({next});
+  REQUIRE(g.addStateUpdate(w, next).isOk());
+  auto bytes = exportOnnxBytes(g);
+  REQUIRE_FALSE(bytes.ok());
+  CHECK(bytes.status().kind() == ErrorKind::Unsupported);
+  CHECK_THAT(bytes.status().message(), Catch::Contains("updates 1 parameters") && Catch::Contains("inference model"));
+}
