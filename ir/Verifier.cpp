@@ -1,5 +1,7 @@
 #include "ir/Verifier.h"
 
+#include <functional>
+
 #include <unordered_map>
 #include <unordered_set>
 
@@ -42,6 +44,10 @@ class Verifier {
   // spec (a type rule cannot give its result types), the body itself, and
   // the 1:1 correspondence of operands/results with body inputs/outputs.
   Status checkBodyNode(const Node& n, const std::string& label);
+  // Each result points back to its node, is defined once, and has the
+  // expected type; `whence(i)` says where the expected type came from.
+  Status checkResults(const Node& n, const std::string& label, const std::vector<TensorType>& expected,
+                      const std::function<std::string(size_t)>& whence);
   // State updates: a parameter of this graph, updated once, by a value of
   // this graph of the same type.
   Status checkUpdates();
@@ -106,6 +112,13 @@ Status Verifier::checkNode(const Node& n) {
   if (types->size() != n.results().size())
     return invalidInput("{}: has {} results, the op's type rule gives {}", label,
                         n.results().size(), types->size());
+  return checkResults(n, label, *types, [&](size_t i) {
+    return fmt::format("the type rule gives {}", (*types)[i].toString());
+  });
+}
+
+Status Verifier::checkResults(const Node& n, const std::string& label, const std::vector<TensorType>& expected,
+                              const std::function<std::string(size_t)>& whence) {
   for (size_t i = 0; i < n.results().size(); ++i) {
     const Value* r = n.results()[i];
     std::string what = fmt::format("{}: result {}", label, i);
@@ -113,9 +126,8 @@ Status Verifier::checkNode(const Node& n) {
               r->resultIndex() != static_cast<int>(i)))
       return invalidInput("{} ({}) does not point back to its node and index", what, ref(r));
     INGOT_RETURN_IF_ERROR(define(r, what));
-    if (r->type() != (*types)[i])
-      return invalidInput("{} ({}): declared type {}, but the type rule gives {}", what, ref(r),
-                          r->type().toString(), (*types)[i].toString());
+    if (r->type() != expected[i])
+      return invalidInput("{} ({}): declared type {}, but {}", what, ref(r), r->type().toString(), whence(i));
   }
   return Status::ok();
 }
@@ -171,19 +183,11 @@ Status Verifier::checkBodyNode(const Node& n, const std::string& label) {
   if (body->outputs().size() != n.results().size())
     return invalidInput("{}: body has {} outputs for {} results", label, body->outputs().size(),
                         n.results().size());
-  for (size_t i = 0; i < n.results().size(); ++i) {
-    const Value* r = n.results()[i];
-    std::string what = fmt::format("{}: result {}", label, i);
-    if (r && (r->kind() != ValueKind::Result || r->producer() != &n ||
-              r->resultIndex() != static_cast<int>(i)))
-      return invalidInput("{} ({}) does not point back to its node and index", what, ref(r));
-    INGOT_RETURN_IF_ERROR(define(r, what));
-    const Value* out = body->outputs()[i];
-    if (r->type() != out->type())
-      return invalidInput("{} ({}): declared type {}, but body output {} ({}) is {}", what, ref(r),
-                          r->type().toString(), i, ref(out), out->type().toString());
-  }
-  return Status::ok();
+  std::vector<TensorType> outputTypes;
+  for (const Value* out : body->outputs()) outputTypes.push_back(out->type());
+  return checkResults(n, label, outputTypes, [&](size_t i) {
+    return fmt::format("body output {} ({}) is {}", i, ref(body->outputs()[i]), outputTypes[i].toString());
+  });
 }
 
 Status Verifier::run() {

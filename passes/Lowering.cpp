@@ -252,14 +252,12 @@ Expected<ExprId> NodeContext::contract(size_t a, size_t b, bool transA, bool tra
   c.m = out[rank - 2];
   c.n = out[rank - 1];
   c.k = transA ? sa[sa.size() - 2] : sa[sa.size() - 1];
-  const int64_t aRows = sa[sa.size() - 2], aCols = sa[sa.size() - 1];
-  const int64_t bRows = sb[sb.size() - 2], bCols = sb[sb.size() - 1];
+  const int64_t aCols = sa[sa.size() - 1];
+  const int64_t bCols = sb[sb.size() - 1];
   c.aStrideM = transA ? 1 : aCols;
   c.aStrideK = transA ? aCols : 1;
   c.bStrideK = transB ? 1 : bCols;
   c.bStrideN = transB ? bCols : 1;
-  (void)aRows;
-  (void)bRows;
   // Batch strides: operand dims align to the result's batch dims from the
   // right; a missing or size-1 dim broadcasts (stride 0).
   auto batchStrides = [&](const Shape& s) {

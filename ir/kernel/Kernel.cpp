@@ -185,24 +185,22 @@ int32_t KernelBuilder::addBinding(Binding b) {
 
 std::vector<Stmt>& KernelBuilder::block() { return open_.empty() ? d_.body : open_.back()->body; }
 
-VarId KernelBuilder::let(std::string hint, ExprId value) {
-  VarId v = newVar(std::move(hint), dtypeOf(value), VarKind::Let);
+VarId KernelBuilder::declare(std::string hint, ExprId value, VarKind kind, StmtKind stmt) {
+  VarId v = newVar(std::move(hint), dtypeOf(value), kind);
   Stmt s;
-  s.kind = StmtKind::Let;
+  s.kind = stmt;
   s.var = v;
   s.value = value;
   block().push_back(std::move(s));
   return v;
 }
 
+VarId KernelBuilder::let(std::string hint, ExprId value) {
+  return declare(std::move(hint), value, VarKind::Let, StmtKind::Let);
+}
+
 VarId KernelBuilder::acc(std::string hint, ExprId init) {
-  VarId v = newVar(std::move(hint), dtypeOf(init), VarKind::Acc);
-  Stmt s;
-  s.kind = StmtKind::Acc;
-  s.var = v;
-  s.value = init;
-  block().push_back(std::move(s));
-  return v;
+  return declare(std::move(hint), init, VarKind::Acc, StmtKind::Acc);
 }
 
 void KernelBuilder::assign(VarId accVar, ExprId value) {

@@ -205,6 +205,7 @@ class KernelBuilder {
  private:
   ExprId intern(Expr e);
   std::vector<Stmt>& block();
+  VarId declare(std::string hint, ExprId value, VarKind kind, StmtKind stmt);
 
   Dispatch& d_;
   std::unordered_map<uint64_t, std::vector<ExprId>> interned_;

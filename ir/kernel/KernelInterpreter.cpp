@@ -12,6 +12,7 @@ namespace ingot::kir {
 namespace {
 
 using ir::ops::floatToInt;
+using ir::ops::roundHalfToEven;
 using ir::ops::wrapAdd;
 using ir::ops::wrapMul;
 using ir::ops::wrapNeg;
@@ -38,14 +39,6 @@ template <class T>
 constexpr bool kFloat = std::is_floating_point_v<T>;
 template <class T>
 constexpr bool kInt = std::is_integral_v<T> && !std::is_same_v<T, bool>;
-
-double roundHalfToEven(double x) {
-  const double lower = std::floor(x);
-  const double fraction = x - lower;
-  if (fraction < 0.5) return lower;
-  if (fraction > 0.5) return lower + 1;
-  return std::fmod(lower, 2.0) == 0 ? lower : lower + 1;
-}
 
 template <class T>
 T floatUnary(UnaryOp op, T x) {

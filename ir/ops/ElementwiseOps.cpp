@@ -38,15 +38,6 @@ struct Sign {
     return x;  // 0 (or NaN, which stays NaN like numpy.sign)
   }
 };
-// Round half to even (ONNX Round, numpy.round): written out rather than
-// relying on the process's floating-point rounding mode.
-double roundHalfToEven(double x) {
-  const double lower = std::floor(x);
-  const double fraction = x - lower;
-  if (fraction < 0.5) return lower;
-  if (fraction > 0.5) return lower + 1;
-  return std::fmod(lower, 2.0) == 0 ? lower : lower + 1;  // exactly .5: pick the even neighbour
-}
 struct BitwiseNot {
   template <Integer T>
   T operator()(T x) const { return static_cast<T>(~x); }

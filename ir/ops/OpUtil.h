@@ -208,6 +208,17 @@ I floatToInt(double v) {
 template <class T>
 using AccumulatorOf = std::conditional_t<std::is_floating_point_v<T>, double, T>;
 
+// Round half to even (ONNX Round, numpy.round): written out rather than
+// relying on the process's floating-point rounding mode. Shared by the
+// reference kernel and the dispatch-form interpreter.
+inline double roundHalfToEven(double x) {
+  const double lower = std::floor(x);
+  const double fraction = x - lower;
+  if (fraction < 0.5) return lower;
+  if (fraction > 0.5) return lower + 1;
+  return std::fmod(lower, 2.0) == 0 ? lower : lower + 1;  // exactly .5: pick the even neighbour
+}
+
 // Slice's start and step per input dim after ONNX's clamping rules, and the
 // result shape (ShapeOps.cpp; the lowering rule reads it too).
 struct SlicePlan {
