@@ -1,10 +1,9 @@
 #include "backends/reference/ReferenceBackend.h"
 
-#include <cstring>
 #include <unordered_map>
 
-#include "ir/Interpreter.h"
 #include "ir/OpRegistry.h"
+#include "ir/kernel/KernelInterpreter.h"
 #include "runtime/HostDevice.h"
 
 namespace ingot::backends::reference {
@@ -16,59 +15,6 @@ constexpr std::string_view kBackend = "reference";
 uint64_t byteSizeOf(const ir::TensorType& t) {
   return static_cast<uint64_t>(numElements(t.shape)) * dtypeSize(t.dtype);
 }
-
-// Everything a node's kernel needs, copied out of the graph so the
-// executable outlives it.
-struct NodeKernel {
-  const ir::OpDef* op;
-  ir::AttrMap attrs;
-  std::string label;
-  std::vector<std::optional<ir::TensorType>> operandTypes;  // nullopt: absent
-  std::vector<ir::TensorType> resultTypes;
-  // A fused node's body (its own copy: the executable outlives the graph).
-  std::shared_ptr<const ir::Graph> body;
-
-  Status operator()(const rt::HostKernelArgs& args) const {
-    // Bindings: present operands in order, then results.
-    std::vector<Tensor> inputs;
-    inputs.reserve(operandTypes.size());
-    std::vector<const Tensor*> inputPtrs;
-    std::vector<const ir::TensorType*> typePtrs;
-    size_t b = 0;
-    for (const auto& t : operandTypes) {
-      if (!t) {
-        inputPtrs.push_back(nullptr);
-        typePtrs.push_back(nullptr);
-        continue;
-      }
-      Tensor in(t->dtype, t->shape);
-      // Zero-element tensors have no storage: nothing to copy.
-      if (in.byteSize()) std::memcpy(in.rawData(), args.bindings[b], in.byteSize());
-      ++b;
-      inputs.push_back(std::move(in));
-      inputPtrs.push_back(&inputs.back());
-      typePtrs.push_back(&*t);
-    }
-    std::vector<Tensor> out;
-    if (body) {
-      std::map<std::string, Tensor, std::less<>> named;
-      for (size_t i = 0; i < body->inputs().size() && i < inputPtrs.size(); ++i)
-        if (inputPtrs[i]) named.emplace(body->inputs()[i]->name(), *inputPtrs[i]);
-      INGOT_ASSIGN_OR_RETURN(out, ir::interpretGraph(*body, named));
-    } else {
-      ir::OpContext ctx(*op, attrs, typePtrs, label);
-      INGOT_ASSIGN_OR_RETURN(out, op->reference(ctx, inputPtrs, resultTypes));
-    }
-    if (out.size() != resultTypes.size())
-      return internalError("{}: kernel returned {} results, expected {}", label, out.size(), resultTypes.size());
-    for (size_t i = 0; i < out.size(); ++i) {
-      if (out[i].byteSize() != byteSizeOf(resultTypes[i]) || args.bindingBytes[b + i] < out[i].byteSize())
-        return internalError("{}: result {} has the wrong size", label, i);
-      if (out[i].byteSize()) std::memcpy(args.bindings[b + i], out[i].rawData(), out[i].byteSize());
-    }
-    return Status::ok();
-  }
-};
 
 class ReferenceProvider final : public rt::DeviceProvider {
  public:
@@ -109,28 +55,35 @@ Expected<CompiledModel> compileGraph(const ir::Graph& g) {
   std::vector<std::string> names;
   std::vector<rt::HostKernel> kernels;
   for (const auto& node : g.nodes()) {
-    NodeKernel k{&node->op(), node->attrs(), node->label(), {}, {}, nullptr};
-    if (node->body()) k.body = node->body()->clone();
+    // Each node is one opaque dispatch: the op's reference kernel (or, for a
+    // fused node, its body) run by the dispatch interpreter. Everything is
+    // copied out of the graph so the executable outlives it.
+    auto d = std::make_shared<kir::Dispatch>();
+    d->name = fmt::format("{}_{}", node->opName(), kernels.size());
+    d->label = node->label();
+    kir::OpaqueOp op{&node->op(), node->attrs(), node->label(), {}, nullptr};
+    if (node->body()) op.body = node->body()->clone();
     rt::DispatchStep step;
     step.kernel = static_cast<uint32_t>(kernels.size());
     for (const ir::Value* o : node->operands()) {
-      if (!o) {
-        k.operandTypes.push_back(std::nullopt);
-        continue;
-      }
+      op.operandPresent.push_back(o != nullptr);
+      if (!o) continue;
       auto it = bufferOf.find(o);
       if (it == bufferOf.end())
         return internalError("{}: operand %{} is not defined before use", node->label(), o->name());
-      k.operandTypes.push_back(o->type());
+      d->bindings.push_back(kir::Binding{o->name(), o->dtype(), o->shape(), false});
       step.bindings.push_back(rt::BufferRange{it->second, 0, plan.buffers[it->second].bytes});
     }
     for (const ir::Value* r : node->results()) {
-      k.resultTypes.push_back(r->type());
+      d->bindings.push_back(kir::Binding{r->name(), r->dtype(), r->shape(), true});
       uint32_t b = addBuffer(r, rt::BufferRole::Temporary);
       step.bindings.push_back(rt::BufferRange{b, 0, plan.buffers[b].bytes});
     }
-    names.push_back(fmt::format("{}_{}", node->opName(), kernels.size()));
-    kernels.push_back(std::move(k));
+    d->opaque = std::move(op);
+    names.push_back(d->name);
+    kernels.push_back([d = std::shared_ptr<const kir::Dispatch>(std::move(d))](const rt::HostKernelArgs& args) {
+      return kir::interpretDispatch(*d, args.bindings, args.bindingBytes);
+    });
     plan.steps.push_back(std::move(step));
   }
 

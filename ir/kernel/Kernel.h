@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -30,6 +31,7 @@
 #include "support/Tensor.h"
 
 namespace ingot::ir {
+class Graph;
 struct OpDef;
 struct TensorType;
 }  // namespace ingot::ir
@@ -136,6 +138,9 @@ struct OpaqueOp {
   ir::AttrMap attrs;
   std::string label;
   std::vector<bool> operandPresent;  // parallels the op's operands
+  // A fused node run as one opaque kernel (the reference backend): its body
+  // is interpreted instead of the op's reference kernel.
+  std::shared_ptr<const ir::Graph> body;
 };
 
 struct Dispatch {

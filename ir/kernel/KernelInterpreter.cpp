@@ -1,6 +1,7 @@
 #include "ir/kernel/KernelInterpreter.h"
 
 #include <cmath>
+#include <map>
 #include <cstring>
 
 #include "ir/Interpreter.h"
@@ -359,7 +360,7 @@ class Evaluator {
 // Opaque dispatches run the op's reference kernel.
 Status runOpaque(const Dispatch& d, std::span<std::byte* const> bindings, std::span<const uint64_t> bytes) {
   const OpaqueOp& o = *d.opaque;
-  if (!o.op || !o.op->reference) return runtimeError("dispatch {}: op has no reference kernel", d.name);
+  if (!o.body && (!o.op || !o.op->reference)) return runtimeError("dispatch {}: op has no reference kernel", d.name);
   std::vector<Tensor> inputs;
   std::vector<const Tensor*> inputPtrs;
   std::vector<ir::TensorType> types;
@@ -386,12 +387,21 @@ Status runOpaque(const Dispatch& d, std::span<std::byte* const> bindings, std::s
   for (size_t r = b; r < d.bindings.size(); ++r) resultTypes.push_back({d.bindings[r].dtype, d.bindings[r].shape});
   std::vector<const ir::TensorType*> operandTypes;
   for (size_t i = 0, j = 0; i < inputPtrs.size(); ++i) operandTypes.push_back(inputPtrs[i] ? &types[j++] : nullptr);
-  ir::OpContext ctx(*o.op, o.attrs, std::move(operandTypes), o.label);
-  INGOT_ASSIGN_OR_RETURN(std::vector<Tensor> out, o.op->reference(ctx, inputPtrs, resultTypes));
+  std::vector<Tensor> out;
+  if (o.body) {
+    std::map<std::string, Tensor, std::less<>> named;
+    for (size_t i = 0; i < o.body->inputs().size() && i < inputPtrs.size(); ++i)
+      if (inputPtrs[i]) named.emplace(o.body->inputs()[i]->name(), *inputPtrs[i]);
+    INGOT_ASSIGN_OR_RETURN(out, ir::interpretGraph(*o.body, named));
+  } else {
+    ir::OpContext ctx(*o.op, o.attrs, std::move(operandTypes), o.label);
+    INGOT_ASSIGN_OR_RETURN(out, o.op->reference(ctx, inputPtrs, resultTypes));
+  }
   if (out.size() != resultTypes.size())
     return internalError("{}: kernel returned {} results, expected {}", o.label, out.size(), resultTypes.size());
   for (size_t i = 0; i < out.size(); ++i) {
-    if (out[i].byteSize() > bytes[b + i]) return internalError("{}: result {} does not fit its binding", o.label, i);
+    if (out[i].dtype() != resultTypes[i].dtype || out[i].shape() != resultTypes[i].shape || out[i].byteSize() > bytes[b + i])
+      return internalError("{}: result {} has the wrong type or does not fit its binding", o.label, i);
     if (out[i].byteSize()) std::memcpy(bindings[b + i], out[i].rawData(), out[i].byteSize());
   }
   return Status::ok();
