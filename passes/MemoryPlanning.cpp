@@ -25,6 +25,36 @@ bool elementwiseInPlace(const kir::Dispatch& d, int32_t in, int32_t out) {
   return true;
 }
 
+// State in place (see MemoryPlanning.h): moves the update sources that can
+// be written straight into their parameter's buffer out of `temporaries`.
+Status placeStateInPlace(const ir::Graph& g, const LoweredGraph& lowered, MemoryPlan& plan,
+                         std::vector<const ir::Value*>& temporaries) {
+  std::unordered_set<const ir::Value*> oldValueNeeded(g.outputs().begin(), g.outputs().end());
+  for (const ir::StateUpdate& u : g.stateUpdates()) oldValueNeeded.insert(u.newValue);
+  for (const ir::StateUpdate& u : g.stateUpdates()) {
+    ValuePlacement& src = plan.placements[u.newValue];
+    const ValuePlacement& param = plan.placements[u.param];
+    if (src.storage != StorageClass::Temporary || src.stateOf || oldValueNeeded.count(u.param)) continue;
+    if (src.bytes != param.bytes || src.firstStep < 0 || param.lastStep > src.firstStep) continue;
+    const LoweredDispatch& ld = lowered.dispatches[static_cast<size_t>(src.firstStep)];
+    int32_t out = -1;
+    std::vector<int32_t> paramReads;
+    for (size_t b = 0; b < ld.values.size(); ++b) {
+      if (ld.values[b] == u.newValue && ld.dispatch.bindings[b].write) out = static_cast<int32_t>(b);
+      if (ld.values[b] == u.param) paramReads.push_back(static_cast<int32_t>(b));
+    }
+    if (out < 0 || paramReads.size() > 1) continue;
+    if (paramReads.empty() ? !elementwiseInPlace(ld.dispatch, -1, out)
+                           : !elementwiseInPlace(ld.dispatch, paramReads[0], out))
+      continue;
+    src.storage = StorageClass::Param;
+    src.stateOf = u.param;
+    ++plan.stateInPlaceCount;
+  }
+  std::erase_if(temporaries, [&](const ir::Value* v) { return plan.placements[v].stateOf != nullptr; });
+  return Status::ok();
+}
+
 struct Slot {
   std::vector<const ir::Value*> values;
   uint64_t bytes = 0;
@@ -95,6 +125,7 @@ Expected<MemoryPlan> planMemory(const ir::Graph& g, const LoweredGraph& lowered,
       return internalError("state update of %{}: %{} has no storage", u.param->name(), u.newValue->name());
     if (it->second.storage == StorageClass::Temporary) it->second.lastStep = afterLast;
   }
+  if (options.stateInPlace) INGOT_RETURN_IF_ERROR(placeStateInPlace(g, lowered, plan, temporaries));
   plan.temporaryCount = temporaries.size();
   for (const ir::Value* v : temporaries) plan.temporaryBytes += byteSize(v);
 
@@ -173,6 +204,7 @@ std::string MemoryPlan::summary() const {
                                 arenaBytes, mib(arenaBytes), temporaryCount, temporaryBytes, mib(temporaryBytes));
   if (temporaryBytes > 0)
     out += fmt::format(": {:.1f}% of the sum", 100.0 * static_cast<double>(arenaBytes) / static_cast<double>(temporaryBytes));
+  if (stateInPlaceCount > 0) out += fmt::format("\nstate updates written in place: {}", stateInPlaceCount);
   out += fmt::format("\nin-place results: {}\nweights and state: {} bytes ({:.3f} MiB)\nconstants: {} bytes\ninputs and outputs: {} bytes\n",
                      inPlaceCount, paramBytes, mib(paramBytes), constantBytes, ioBytes);
   return out;

@@ -13,7 +13,14 @@
 // State updates: the plan copies each update's source into its parameter's
 // buffer after all dispatches (backends/common/ProgramBuilder), so a
 // temporary source lives to the end of the run (lastStep = the number of
-// dispatches). Parameters are never written by a dispatch.
+// dispatches). Unless the source can be written straight into the
+// parameter's buffer (state in place, ValuePlacement::stateOf): it is a
+// temporary written by an elementwise dispatch that reads the parameter, if
+// at all, only at the element it writes; no later dispatch reads the
+// parameter; and the parameter's old value is not needed at the end (it is
+// neither a graph output nor the source of another update). An optimizer's
+// `w_next = w - lr * g` then updates w in place, with no copy. Otherwise
+// parameters are never written by a dispatch.
 #pragma once
 
 #include <cstdint>
@@ -35,12 +42,16 @@ struct ValuePlacement {
   int64_t firstStep = -1;    // dispatch index that writes it
   int64_t lastStep = -1;     // last dispatch index that reads it (#dispatches: read after all, by a state update)
   const ir::Value* inPlaceOf = nullptr;  // the operand whose bytes it reuses
+  // A state update's source written straight into this parameter's buffer
+  // (storage Param): the update needs no copy.
+  const ir::Value* stateOf = nullptr;
 };
 
 struct MemoryPlanOptions {
   uint64_t alignment = 64;
   bool reuse = true;    // false: every temporary gets its own bytes
   bool inPlace = true;
+  bool stateInPlace = true;  // state updates written into the parameter's buffer where safe
 };
 
 struct MemoryPlan {
@@ -52,6 +63,7 @@ struct MemoryPlan {
   uint64_t ioBytes = 0;            // graph inputs and outputs
   size_t temporaryCount = 0;
   size_t inPlaceCount = 0;
+  size_t stateInPlaceCount = 0;  // state updates with no copy
 
   const ValuePlacement* find(const ir::Value* v) const {
     auto it = placements.find(v);

@@ -21,11 +21,12 @@ Status HostBuffer::download(void* dst, uint64_t bytes, uint64_t offset) const {
   return Status::ok();
 }
 
-HostDevice::HostDevice(std::string backend, std::string name, std::string description) {
+HostDevice::HostDevice(std::string backend, std::string name, std::string description, unsigned threads)
+    : pool_(std::make_unique<ThreadPool>(threads)) {
   info_.backend = std::move(backend);
   info_.name = std::move(name);
   info_.description = std::move(description);
-  info_.computeUnits = std::max(1u, std::thread::hardware_concurrency());
+  info_.computeUnits = pool_->size();
 }
 
 Expected<std::unique_ptr<Buffer>> HostDevice::allocate(uint64_t bytes) {
@@ -70,7 +71,7 @@ Status HostDevice::execute(const Executable& exe, const Plan& plan, std::span<Bu
       bind.push_back(hb[r.buffer]->data() + r.offset);
       sizes.push_back(r.bytes);
     }
-    Status s = host->kernel(d.kernel)(HostKernelArgs{bind, sizes, d});
+    Status s = host->kernel(d.kernel)(HostKernelArgs{bind, sizes, d, pool_.get()});
     if (!s.isOk()) return s.withContext(fmt::format("kernel '{}'", host->kernelName(d.kernel)));
   }
   return Status::ok();

@@ -1,6 +1,7 @@
 // The host device: buffers in host memory, kernels that are host functions.
-// The reference backend runs on it now; the LLVM CPU backend will too (its
-// JIT-compiled or loaded functions become HostKernels).
+// The reference and lowered backends run on it with one thread; the LLVM CPU
+// backend's devices own a thread pool (runtime/ThreadPool.h) that its
+// kernels split large dispatches over.
 #pragma once
 
 #include <functional>
@@ -9,15 +10,19 @@
 #include <vector>
 
 #include "runtime/Device.h"
+#include "runtime/ThreadPool.h"
 
 namespace ingot::rt {
 
 // What a host kernel receives: its bound buffers (in the dispatch's binding
-// order, with their sizes) and the dispatch itself (grid and constants).
+// order, with their sizes), the dispatch itself (grid and constants) and the
+// device's thread pool (a kernel may split its work over it; size() 1 means
+// run on the calling thread).
 struct HostKernelArgs {
   std::span<std::byte* const> bindings;
   std::span<const uint64_t> bindingBytes;
   const DispatchStep& dispatch;
+  ThreadPool* pool = nullptr;
 };
 using HostKernel = std::function<Status(const HostKernelArgs&)>;
 
@@ -50,8 +55,10 @@ class HostBuffer final : public Buffer {
 
 class HostDevice final : public Device {
  public:
-  // `backend` names whose executables this device runs ("reference", "llvm").
-  HostDevice(std::string backend, std::string name, std::string description);
+  // `backend` names whose executables this device runs ("reference", "llvm");
+  // `threads` sizes the device's pool (1: no worker threads).
+  HostDevice(std::string backend, std::string name, std::string description, unsigned threads = 1);
+  unsigned threads() const { return pool_->size(); }
   const DeviceInfo& info() const override { return info_; }
   Expected<std::unique_ptr<Buffer>> allocate(uint64_t bytes) override;
   bool accepts(const Executable& exe) const override;
@@ -59,6 +66,7 @@ class HostDevice final : public Device {
 
  private:
   DeviceInfo info_;
+  std::unique_ptr<ThreadPool> pool_;
 };
 
 }  // namespace ingot::rt

@@ -82,6 +82,8 @@ class PlanLayout {
     std::vector<std::pair<rt::BufferRange, uint32_t>> copies;
     for (const ir::StateUpdate& u : g_.stateUpdates()) {
       if (u.newValue == u.param) continue;
+      // Written straight into the parameter's buffer by its dispatch.
+      if (const passes::ValuePlacement* p = memory_.find(u.newValue); p && p->stateOf == u.param) continue;
       auto dst = bufferOf_.find(u.param);
       if (dst == bufferOf_.end() || plan_.buffers[dst->second].role != rt::BufferRole::State)
         return internalError("state update of %{}: the parameter has no State buffer", u.param->name());
@@ -111,6 +113,11 @@ class PlanLayout {
     const uint64_t bytes = static_cast<uint64_t>(numElements(v->shape())) * dtypeSize(v->dtype());
     if (auto it = bufferOf_.find(v); it != bufferOf_.end()) return rt::BufferRange{it->second, 0, bytes};
     const passes::ValuePlacement* p = memory_.find(v);
+    if (p && p->stateOf) {
+      auto it = bufferOf_.find(p->stateOf);
+      if (it == bufferOf_.end()) return internalError("dispatch {}: %{} has no State buffer", dispatch, p->stateOf->name());
+      return rt::BufferRange{it->second, 0, bytes};
+    }
     if (!p || p->storage != passes::StorageClass::Temporary || !arena_)
       return internalError("dispatch {}: %{} has no planned storage", dispatch, v->name());
     return rt::BufferRange{*arena_, p->offset, bytes};

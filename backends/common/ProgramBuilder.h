@@ -1,7 +1,8 @@
 // The compiler side every code-generating backend shares: optimize and fuse
 // a graph, lower it to dispatches, plan memory, and lay out the runtime plan
 // (buffers, one dispatch step per kernel, copies for outputs that no kernel
-// writes, then one copy per state update into its parameter's State buffer).
+// writes, then one copy per state update that memory planning did not write
+// in place into its parameter's State buffer).
 // A backend then only turns each dispatch into a kernel.
 #pragma once
 

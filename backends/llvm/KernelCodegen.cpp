@@ -1,5 +1,6 @@
 // One dispatch -> one LLVM function: grid loops (nested, the last grid dim
-// innermost so the loop vectorizer sees unit-stride accesses), Let vars as
+// innermost so the loop vectorizer sees unit-stride accesses; the outermost
+// runs over the call's unit range [begin, end)), Let vars as
 // SSA values, Acc vars as entry-block allocas that mem2reg promotes, For
 // statements as counted loops, loads and stores as typed GEPs at flat
 // element indices on the binding pointers.
@@ -23,8 +24,12 @@ llvm::AllocaInst* KernelEmitter::entryAlloca(llvm::Type* t, const std::string& n
   return eb.CreateAlloca(t, nullptr, name);
 }
 
+void KernelEmitter::tagAccess(llvm::Instruction* access) const {
+  if (accessGroup_) access->setMetadata(llvm::LLVMContext::MD_access_group, accessGroup_);
+}
+
 Status KernelEmitter::forLoop(llvm::Value* begin, llvm::Value* end, int64_t step, const std::string& name,
-                              const std::function<Status(llvm::Value* iv)>& body) {
+                              const std::function<Status(llvm::Value* iv)>& body, bool parallel) {
   // preheader -> header (iv phi, iv < end ?) -> body ... -> latch (iv += step) -> header; exit.
   llvm::BasicBlock* pre = b_.GetInsertBlock();
   auto* header = llvm::BasicBlock::Create(ctx_, name + ".head", fn_);
@@ -36,10 +41,23 @@ Status KernelEmitter::forLoop(llvm::Value* begin, llvm::Value* end, int64_t step
   iv->addIncoming(begin, pre);
   b_.CreateCondBr(b_.CreateICmpSLT(iv, end), bodyBb, exit);
   b_.SetInsertPoint(bodyBb);
-  INGOT_RETURN_IF_ERROR(body(iv));
+  llvm::MDNode* outerGroup = accessGroup_;
+  if (parallel) accessGroup_ = llvm::MDNode::getDistinct(ctx_, {});
+  llvm::MDNode* group = accessGroup_;
+  Status st = body(iv);
+  accessGroup_ = outerGroup;
+  INGOT_RETURN_IF_ERROR(st);
   llvm::Value* next = b_.CreateAdd(iv, b_.getInt64(step), name + ".next", /*HasNUW=*/true, /*HasNSW=*/true);
   iv->addIncoming(next, b_.GetInsertBlock());
-  b_.CreateBr(header);
+  llvm::BranchInst* latch = b_.CreateBr(header);
+  if (parallel) {
+    // A self-referential loop ID: !{!self, !{"llvm.loop.parallel_accesses", group}}.
+    llvm::Metadata* parallelMd[] = {llvm::MDString::get(ctx_, "llvm.loop.parallel_accesses"), group};
+    llvm::Metadata* ops[] = {nullptr, llvm::MDNode::get(ctx_, parallelMd)};
+    llvm::MDNode* id = llvm::MDNode::getDistinct(ctx_, ops);
+    id->replaceOperandWith(0, id);
+    latch->setMetadata(llvm::LLVMContext::MD_loop, id);
+  }
   b_.SetInsertPoint(exit);
   return Status::ok();
 }
@@ -50,7 +68,8 @@ Expected<llvm::Value*> KernelEmitter::loadElement(int32_t binding, llvm::Value* 
   const DType t = d_.bindings[static_cast<size_t>(binding)].dtype;
   INGOT_ASSIGN_OR_RETURN(llvm::Type * mt, memoryType(ctx_, t));
   llvm::Value* ptr = b_.CreateInBoundsGEP(mt, bindingPtr(binding), index);
-  llvm::Value* v = b_.CreateLoad(mt, ptr);
+  llvm::LoadInst* v = b_.CreateLoad(mt, ptr);
+  tagAccess(v);
   if (t == DType::Bool) return b_.CreateICmpNE(v, b_.getInt8(0));
   return v;
 }
@@ -169,7 +188,7 @@ Status KernelEmitter::emitStmts(const std::vector<kir::Stmt>& body) {
         INGOT_ASSIGN_OR_RETURN(llvm::Type * mt, memoryType(ctx_, t));
         if (t == DType::Bool) value = b_.CreateZExt(value, mt);
         if (value->getType() != mt) return fail(fmt::format("store of a mistyped value to ${}", s.binding));
-        b_.CreateStore(value, b_.CreateInBoundsGEP(mt, bindingPtr(s.binding), index));
+        tagAccess(b_.CreateStore(value, b_.CreateInBoundsGEP(mt, bindingPtr(s.binding), index)));
         break;
       }
     }
@@ -178,13 +197,39 @@ Status KernelEmitter::emitStmts(const std::vector<kir::Stmt>& body) {
   return Status::ok();
 }
 
+namespace {
+
+// A rough cost of running statements once, in nanoseconds (a statement is a
+// handful of operations; loops multiply). Only used to decide whether a
+// dispatch is worth splitting over threads.
+double stmtCost(const std::vector<kir::Stmt>& body) {
+  double c = 0;
+  for (const kir::Stmt& s : body)
+    c += s.kind == StmtKind::For ? 0.5 + static_cast<double>(s.extent) * stmtCost(s.body) : 0.5;
+  return c;
+}
+
+}  // namespace
+
 Status KernelEmitter::emitGridLoops(size_t dim) {
-  if (dim == d_.grid.size()) return emitStmts(d_.body);
+  if (dim == d_.grid.size()) {
+    // An empty grid is one unit: the body runs when the range holds it.
+    if (dim > 0) return emitStmts(d_.body);
+    return forLoop(beginArg(), endArg(), 1, "unit", [&](llvm::Value*) { return emitStmts(d_.body); });
+  }
   const auto var = static_cast<size_t>(d_.gridVars[dim]);
-  return forLoop(d_.grid[dim], d_.vars[var].name, [&](llvm::Value* iv) {
+  llvm::Value* begin = dim == 0 ? beginArg() : b_.getInt64(0);
+  llvm::Value* end = dim == 0 ? endArg() : b_.getInt64(d_.grid[dim]);
+  // The innermost grid loop is parallel: the dispatch form runs the body once
+  // per grid point in any order, so no grid point reads what another writes.
+  // Saying so lets the loop vectorizer drop its runtime alias checks, which
+  // fail (and fall back to scalar code) when memory planning put the result
+  // in place over an operand read at the same element (Adam's updates).
+  const bool innermost = dim + 1 == d_.grid.size();
+  return forLoop(begin, end, 1, d_.vars[var].name, [&](llvm::Value* iv) {
     vars_[var] = iv;
     return emitGridLoops(dim + 1);
-  });
+  }, innermost);
 }
 
 Status KernelEmitter::emitBody() {
@@ -192,16 +237,22 @@ Status KernelEmitter::emitBody() {
   for (kir::VarId v : d_.gridVars)
     if (v < 0 || static_cast<size_t>(v) >= d_.vars.size()) return fail("grid variable out of range");
   if (d_.contraction) return emitContraction(*this);
+  info_.units = d_.grid.empty() ? 1 : d_.grid[0];
+  info_.nsPerUnit = static_cast<double>(d_.gridPoints()) / static_cast<double>(std::max<int64_t>(1, info_.units)) *
+                    stmtCost(d_.body);
   return emitGridLoops(0);
 }
 
 Expected<llvm::Function*> KernelEmitter::emit(const std::string& fnName) {
   if (d_.opaque) return fail("opaque dispatches have no generated code");
-  auto* fnTy = llvm::FunctionType::get(b_.getVoidTy(), {b_.getPtrTy()}, false);
+  auto* fnTy =
+      llvm::FunctionType::get(b_.getVoidTy(), {b_.getPtrTy(), b_.getInt64Ty(), b_.getInt64Ty(), b_.getPtrTy()}, false);
   fn_ = llvm::Function::Create(fnTy, llvm::Function::ExternalLinkage, fnName, m_);
   fn_->setDoesNotThrow();
   fn_->addParamAttr(0, llvm::Attribute::NoCapture);
   fn_->addParamAttr(0, llvm::Attribute::ReadOnly);
+  fn_->addParamAttr(3, llvm::Attribute::NoAlias);  // scratch is the call's own memory
+  fn_->addParamAttr(3, llvm::Attribute::getWithAlignment(ctx_, llvm::Align(64)));
   auto* entry = llvm::BasicBlock::Create(ctx_, "entry", fn_);
   b_.SetInsertPoint(entry);
   // Binding pointers are loaded once. They are not `noalias`: memory

@@ -27,7 +27,28 @@ namespace ingot::backends::llvm_backend {
 namespace {
 
 constexpr std::string_view kBackend = "llvm";
-using KernelFn = void (*)(std::byte* const*);
+// The generated kernels' ABI (Codegen.h): bindings, unit range, scratch.
+using KernelFn = void (*)(std::byte* const*, int64_t, int64_t, std::byte*);
+
+// A dispatch is split over the device's threads only when its estimated
+// single-thread time is at least this (waking workers and joining them
+// costs a few microseconds; batch-1 inference stays on the calling thread).
+constexpr double kSplitNs = 25000;
+
+struct AlignedFree {
+  void operator()(std::byte* p) const { ::operator delete[](p, std::align_val_t(64)); }
+};
+
+// Vector width and register count of the host CPU, from its features.
+llvmcg::CodegenTarget hostTarget(const ::llvm::StringMap<bool>& features) {
+  auto has = [&](const char* f) {
+    auto it = features.find(f);
+    return it != features.end() && it->second;
+  };
+  if (has("avx512f")) return {64, 32, false};
+  if (has("avx2") && has("fma")) return {32, 16, false};
+  return {16, 16, false};
+}
 
 // Consumes an LLVM error (an unconsumed one aborts in debug builds).
 std::string errorText(::llvm::Error err) { return ::llvm::toString(std::move(err)); }
@@ -107,16 +128,22 @@ std::string symbolName(size_t i, const std::string& dispatch) {
 
 class LlvmProvider final : public rt::DeviceProvider {
  public:
+  explicit LlvmProvider(DeviceOptions options) : options_(options) {}
   std::string_view backend() const override { return kBackend; }
   Expected<std::vector<std::unique_ptr<rt::Device>>> enumerate() const override {
     INGOT_RETURN_IF_ERROR(initNativeTarget());
+    INGOT_ASSIGN_OR_RETURN(unsigned threads, rt::resolveThreadCount(options_.threads));
     std::vector<std::unique_ptr<rt::Device>> out;
     out.push_back(std::make_unique<rt::HostDevice>(
         std::string(kBackend), "host",
-        fmt::format("LLVM {}-compiled native code for the host CPU ({})", LLVM_VERSION_STRING,
-                    ::llvm::sys::getHostCPUName().str())));
+        fmt::format("LLVM {}-compiled native code for the host CPU ({}), {} thread{}", LLVM_VERSION_STRING,
+                    ::llvm::sys::getHostCPUName().str(), threads, threads == 1 ? "" : "s"),
+        threads));
     return out;
   }
+
+ private:
+  DeviceOptions options_;
 };
 
 }  // namespace
@@ -127,6 +154,7 @@ struct JitKernels::Impl {
   std::vector<kir::Dispatch> dispatches;
   std::vector<std::string> names;
   std::vector<KernelFn> fns;                 // null: opaque, run by the reference kernel
+  std::vector<llvmcg::KernelInfo> info;      // units, cost and scratch of each kernel
   std::vector<std::vector<uint64_t>> bytes;  // each binding's size from its static shape
   CompileStats stats;
   std::string ir;
@@ -137,7 +165,8 @@ const std::string& JitKernels::name(size_t i) const { return impl_->names[i]; }
 const CompileStats& JitKernels::stats() const { return impl_->stats; }
 const std::string& JitKernels::optimizedIr() const { return impl_->ir; }
 
-Status JitKernels::run(size_t i, std::span<std::byte* const> bindings, std::span<const uint64_t> bytes) const {
+Status JitKernels::run(size_t i, std::span<std::byte* const> bindings, std::span<const uint64_t> bytes,
+                       rt::ThreadPool* pool) const {
   const Impl& m = *impl_;
   if (i >= m.dispatches.size()) return runtimeError("llvm backend: no kernel {}", i);
   const kir::Dispatch& d = m.dispatches[i];
@@ -152,7 +181,32 @@ Status JitKernels::run(size_t i, std::span<std::byte* const> bindings, std::span
     if (bytes[b] < m.bytes[i][b])
       return runtimeError("dispatch {}: binding ${} ('{}') has {} bytes, its shape needs {}", d.name, b,
                           d.bindings[b].name, bytes[b], m.bytes[i][b]);
-  m.fns[i](bindings.data());
+  const llvmcg::KernelInfo& k = m.info[i];
+  if (k.units <= 0) return Status::ok();
+  const KernelFn fn = m.fns[i];
+  const unsigned threads = pool ? pool->size() : 1;
+  const double work = static_cast<double>(k.units) * k.nsPerUnit;
+  if (threads > 1 && k.units > 1 && work >= kSplitNs) {
+    // Contiguous, balanced unit ranges, one per participant.
+    const int64_t tasks = std::min<int64_t>(threads, k.units);
+    pool->reserveScratch(k.scratchBytes);
+    pool->run(threads, [&](unsigned t) {
+      if (t >= tasks) return;
+      const int64_t begin = k.units * t / tasks, end = k.units * (t + 1) / tasks;
+      fn(bindings.data(), begin, end, pool->scratch(t));
+    });
+    return Status::ok();
+  }
+  std::byte* scratch = nullptr;
+  std::unique_ptr<std::byte, AlignedFree> local;
+  if (pool) {
+    pool->reserveScratch(k.scratchBytes);
+    scratch = pool->scratch(0);
+  } else if (k.scratchBytes > 0) {
+    local.reset(static_cast<std::byte*>(::operator new[](k.scratchBytes, std::align_val_t(64))));
+    scratch = local.get();
+  }
+  fn(bindings.data(), 0, k.units, scratch);
   return Status::ok();
 }
 
@@ -168,6 +222,9 @@ Expected<JitKernels> compileDispatches(std::vector<kir::Dispatch> dispatches, co
   auto tm = jtmb->createTargetMachine();
   if (!tm) return internalError("llvm backend: target machine: {}", errorText(tm.takeError()));
 
+  const ::llvm::StringMap<bool> features = ::llvm::sys::getHostCPUFeatures();
+  llvmcg::CodegenTarget target = hostTarget(features);
+  target.loopContractions = options.loopContractions;
   auto ctx = std::make_unique<::llvm::LLVMContext>();
   auto mod = std::make_unique<::llvm::Module>("ingot", *ctx);
   mod->setDataLayout((*tm)->createDataLayout());
@@ -179,12 +236,14 @@ Expected<JitKernels> compileDispatches(std::vector<kir::Dispatch> dispatches, co
     std::vector<uint64_t> need;
     for (const kir::Binding& b : d.bindings) need.push_back(static_cast<uint64_t>(b.elements()) * dtypeSize(b.dtype));
     impl->bytes.push_back(std::move(need));
+    impl->info.emplace_back();
     if (d.opaque) {
       ++impl->stats.opaque;
       continue;
     }
-    llvmcg::KernelEmitter emitter(d, *mod);
+    llvmcg::KernelEmitter emitter(d, *mod, target);
     INGOT_RETURN_IF_ERROR(emitter.emit(symbolName(i, d.name)).status());
+    impl->info.back() = emitter.info();
     ++impl->stats.compiled;
   }
   impl->stats.codegenMs = msSince(t0);
@@ -192,7 +251,6 @@ Expected<JitKernels> compileDispatches(std::vector<kir::Dispatch> dispatches, co
   impl->fns.assign(dispatches.size(), nullptr);
   if (impl->stats.compiled > 0) {
     t0 = std::chrono::steady_clock::now();
-    ::llvm::StringMap<bool> features = ::llvm::sys::getHostCPUFeatures();
     optimizeModule(*mod, **tm, level, vectorMathLibrary(features) != nullptr);
     impl->stats.optimizeMs = msSince(t0);
     if (options.keepIr) {
@@ -238,7 +296,7 @@ Expected<rt::Program> compileGraph(const ir::Graph& g, const LlvmOptions& option
     names.push_back(kernels.name(i));
     // Each kernel holds the JIT (through `kernels`) alive.
     hostKernels.push_back([kernels, i](const rt::HostKernelArgs& args) {
-      return kernels.run(i, args.bindings, args.bindingBytes);
+      return kernels.run(i, args.bindings, args.bindingBytes, args.pool);
     });
   }
   rt::Program p;
@@ -251,6 +309,10 @@ Expected<rt::Program> compileGraph(const ir::Graph& g, const LlvmOptions& option
   return compileGraph(g, options, nullptr);
 }
 
-std::unique_ptr<rt::DeviceProvider> makeDeviceProvider() { return std::make_unique<LlvmProvider>(); }
+std::unique_ptr<rt::DeviceProvider> makeDeviceProvider(const DeviceOptions& options) {
+  return std::make_unique<LlvmProvider>(options);
+}
+
+std::unique_ptr<rt::DeviceProvider> makeDeviceProvider() { return makeDeviceProvider(DeviceOptions{}); }
 
 }  // namespace ingot::backends::llvm_backend

@@ -2,7 +2,9 @@
 // (standard passes, fusion, lowering, memory planning; backends/common), then
 // every dispatch becomes an LLVM function specialized to its static shapes,
 // one module per model, optimized at O3 for the host CPU and JIT-compiled
-// with ORC LLJIT. The kernels run on the runtime's host device.
+// with ORC LLJIT. Contractions use register-blocked micro-kernels
+// (GemmMicroKernel.cpp). The kernels run on the runtime's host device, whose
+// thread pool splits large dispatches (DeviceOptions below).
 //
 // Opaque dispatches (ops without a loop-level form: CumSum, TopK, NMS, ...)
 // run the op's reference kernel on the host through the dispatch-form
@@ -22,12 +24,16 @@
 #include "ir/kernel/Kernel.h"
 #include "runtime/Device.h"
 #include "runtime/Plan.h"
+#include "runtime/ThreadPool.h"
 
 namespace ingot::backends::llvm_backend {
 
 struct LlvmOptions {
   int optLevel = 3;       // 0..3: the LLVM pass pipeline and code generator level
   bool keepIr = false;    // keep the optimized module's text (JitKernels::optimizedIr)
+  // Phase 1's plain loop nests for contractions instead of the register-
+  // blocked micro-kernels: the baseline bench/gemm_bench compares with.
+  bool loopContractions = false;
 };
 
 struct CompileStats {
@@ -43,8 +49,12 @@ class JitKernels {
   size_t size() const;
   const std::string& name(size_t i) const;
   // Runs dispatch i; `bindings` parallels its bindings, `bytes` their sizes
-  // (checked against the static shapes before the code runs).
-  Status run(size_t i, std::span<std::byte* const> bindings, std::span<const uint64_t> bytes) const;
+  // (checked against the static shapes before the code runs). With a pool
+  // of more than one thread, a dispatch whose estimated work is large
+  // enough is split into contiguous unit ranges, one per thread; small ones
+  // run on the calling thread. Without a pool everything runs here.
+  Status run(size_t i, std::span<std::byte* const> bindings, std::span<const uint64_t> bytes,
+             rt::ThreadPool* pool = nullptr) const;
   const CompileStats& stats() const;
   // The optimized module's text (for inspection and tests).
   const std::string& optimizedIr() const;
@@ -62,6 +72,16 @@ Expected<JitKernels> compileDispatches(std::vector<kir::Dispatch> dispatches, co
 Expected<rt::Program> compileGraph(const ir::Graph& g, const LlvmOptions& options = {});
 // compileGraph and the compile statistics (for `ingot`-level reporting and tests).
 Expected<rt::Program> compileGraph(const ir::Graph& g, const LlvmOptions& options, CompileStats* stats);
+// The llvm backend's devices: one host device that owns a thread pool.
+struct DeviceOptions {
+  // Threads of the device's pool, the calling thread included. 0 (the
+  // default) means: the environment variable INGOT_THREADS when set (an
+  // integer 1..1024; anything else makes enumerate() fail with a message),
+  // else the number of online CPUs. The CLI's --threads N sets it.
+  unsigned threads = 0;
+};
+std::unique_ptr<rt::DeviceProvider> makeDeviceProvider(const DeviceOptions& options);
+// makeDeviceProvider(DeviceOptions{}).
 std::unique_ptr<rt::DeviceProvider> makeDeviceProvider();
 
 }  // namespace ingot::backends::llvm_backend

@@ -1,6 +1,7 @@
 #include "tools/cli/Args.h"
 
 #include <charconv>
+#include <cmath>
 
 namespace ingot::cli {
 
@@ -106,6 +107,14 @@ Expected<int64_t> parseInt(const std::string& flag, const std::string& text, int
   if (ec != std::errc() || p != text.data() + text.size())
     return invalidInput("{}: '{}' is not an integer", flag, text);
   if (v < min || v > max) return invalidInput("{}: {} is out of range [{}, {}]", flag, v, min, max);
+  return v;
+}
+
+Expected<double> parseDouble(const std::string& flag, const std::string& text) {
+  double v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size() || !std::isfinite(v))
+    return invalidInput("{}: '{}' is not a finite number", flag, text);
   return v;
 }
 

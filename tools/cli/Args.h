@@ -52,5 +52,7 @@ Expected<Shape> parseDims(const std::string& text);
 // "NAME=VALUE" -> (NAME, VALUE), naming the flag in errors.
 Expected<std::pair<std::string, std::string>> splitAssignment(const std::string& flag, const std::string& text);
 Expected<int64_t> parseInt(const std::string& flag, const std::string& text, int64_t min, int64_t max);
+// A finite number ("1e-3", "0.9"), naming the flag in errors.
+Expected<double> parseDouble(const std::string& flag, const std::string& text);
 
 }  // namespace ingot::cli

@@ -6,16 +6,21 @@
 #include "backends/lowered/LoweredBackend.h"
 #include "backends/reference/ReferenceBackend.h"
 #include "runtime/Session.h"
+#include "tools/cli/Args.h"
 
 namespace ingot::cli {
 
 const std::vector<BackendEntry>& backendTable() {
   static const std::vector<BackendEntry> table = {
       {"reference", "reference interpreter kernels, node by node (the oracle)", 0,
-       &backends::reference::makeDeviceProvider, &backends::reference::compileGraph},
+       [](const DeviceSettings&) { return backends::reference::makeDeviceProvider(); },
+       &backends::reference::compileGraph},
       {"lowered", "the full pipeline (fusion, lowering, memory planning), dispatches interpreted", -1,
-       &backends::lowered::makeDeviceProvider, &backends::lowered::compileGraph},
-      {"llvm", "LLVM-compiled native code for the host CPU", 10, &backends::llvm_backend::makeDeviceProvider,
+       [](const DeviceSettings&) { return backends::lowered::makeDeviceProvider(); }, &backends::lowered::compileGraph},
+      {"llvm", "LLVM-compiled native code for the host CPU", 10,
+       [](const DeviceSettings& s) {
+         return backends::llvm_backend::makeDeviceProvider(backends::llvm_backend::DeviceOptions{s.threads});
+       },
        [](const ir::Graph& g) { return backends::llvm_backend::compileGraph(g); }},
   };
   return table;
@@ -33,7 +38,21 @@ std::string backendNames() {
   return out;
 }
 
-Expected<OpenDevice> openDevice(const std::string& spec) {
+Expected<DeviceSettings> parseDeviceSettings(const std::optional<std::string>& threads) {
+  DeviceSettings s;
+  if (threads) {
+    INGOT_ASSIGN_OR_RETURN(int64_t n, parseInt("--threads", *threads, 1, 1024));
+    s.threads = static_cast<unsigned>(n);
+  }
+  return s;
+}
+
+Expected<OpenDevice> openDeviceFromFlags(const ParsedArgs& args) {
+  INGOT_ASSIGN_OR_RETURN(DeviceSettings settings, parseDeviceSettings(args.get("--threads")));
+  return openDevice(args.get("--backend").value_or(""), settings);
+}
+
+Expected<OpenDevice> openDevice(const std::string& spec, const DeviceSettings& settings) {
   std::string name = spec;
   int64_t index = 0;
   if (size_t colon = spec.find(':'); colon != std::string::npos) {
@@ -55,7 +74,7 @@ Expected<OpenDevice> openDevice(const std::string& spec) {
   }
   std::string reasons;
   for (const BackendEntry* b : candidates) {
-    auto devices = b->makeProvider()->enumerate();
+    auto devices = b->makeProvider(settings)->enumerate();
     if (!devices.ok()) {
       reasons += fmt::format("\n  {}: {}", b->name, devices.status().message());
       continue;

@@ -5,22 +5,32 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "ir/Graph.h"
 #include "runtime/Device.h"
 #include "runtime/Plan.h"
+#include "tools/cli/Args.h"
 
 namespace ingot::cli {
 
 using TensorMap = std::map<std::string, Tensor, std::less<>>;
 
+// How the user asked devices to be set up (flags shared by the commands that
+// run models).
+struct DeviceSettings {
+  // CPU backends' worker threads, the calling thread included; 0: the
+  // backend's default (INGOT_THREADS, else every online CPU).
+  unsigned threads = 0;
+};
+
 struct BackendEntry {
   std::string name;
   std::string description;
   int speedRank = 0;  // higher is faster; `ingot run` without --backend picks the fastest available
-  std::function<std::unique_ptr<rt::DeviceProvider>()> makeProvider;
+  std::function<std::unique_ptr<rt::DeviceProvider>(const DeviceSettings&)> makeProvider;
   std::function<Expected<rt::Program>(const ir::Graph&)> compile;
 };
 
@@ -35,7 +45,11 @@ struct OpenDevice {
 };
 // `spec` is "NAME" or "NAME:INDEX"; empty picks the fastest backend that has a
 // device. Errors say which backends and devices exist.
-Expected<OpenDevice> openDevice(const std::string& spec);
+Expected<OpenDevice> openDevice(const std::string& spec, const DeviceSettings& settings = {});
+// --threads N (1..1024) when given.
+Expected<DeviceSettings> parseDeviceSettings(const std::optional<std::string>& threads);
+// The device named by --backend (default: the fastest), set up per --threads.
+Expected<OpenDevice> openDeviceFromFlags(const ParsedArgs& args);
 
 // Compiles `g` for the device's backend and runs it once.
 Expected<std::vector<Tensor>> compileAndRun(const OpenDevice& dev, const ir::Graph& g,

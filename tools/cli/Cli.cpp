@@ -24,7 +24,8 @@ namespace {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {inspectCommand(), runCommand(), devicesCommand(),
-                                             conformanceCommand(), optCommand(), compileCommand(), initCommand()};
+                                             conformanceCommand(), optCommand(), compileCommand(), initCommand(),
+                                             trainCommand(), evalCommand(), benchCommand()};
   return table;
 }
 

@@ -18,6 +18,9 @@ enum ExitCode { kExitOk = 0, kExitFailure = 1, kExitBadInput = 2 };
 struct CliIO {
   std::ostream& out;
   std::ostream& err;
+  // Whether `out` is a terminal: progress bars redraw one line there and
+  // print plain lines otherwise (logs, pipes, tests).
+  bool outIsTerminal = false;
 };
 
 struct Command {
@@ -37,6 +40,9 @@ Command conformanceCommand();
 Command optCommand();
 Command compileCommand();
 Command initCommand();
+Command trainCommand();
+Command evalCommand();
+Command benchCommand();
 
 int runCli(const std::vector<std::string>& args, CliIO& io);
 

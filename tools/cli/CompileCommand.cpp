@@ -12,6 +12,7 @@
 #include "tools/cli/Cli.h"
 #include "tools/cli/Inputs.h"
 #include "tools/cli/PassFlags.h"
+#include "tools/cli/TrainingSetup.h"
 
 namespace ingot::cli {
 
@@ -104,7 +105,12 @@ int compile(const ParsedArgs& args, CliIO& io) {
   auto model = loadModel(path, given->load);
   if (!model.ok()) return reportError(model.status(), io);
 
-  auto program = backends::compileToDispatches(*model->graph, options);
+  // --train OPTIMIZER: the training step instead of the inference model.
+  auto step = trainingStepFromFlags(args, *model->graph);
+  if (!step.ok()) return reportError(step.status().withContext(path), io);
+  const ir::Graph* graph = *step ? (*step)->graph.get() : model->graph.get();
+
+  auto program = backends::compileToDispatches(*graph, options);
   if (!program.ok()) return reportError(program.status().withContext(path), io);
 
   if (args.has("--explain-fusion")) {
@@ -155,6 +161,9 @@ Command compileCommand() {
               {"--no-reuse", "", "give every temporary its own memory (to compare with the planned peak)"},
               {"--shape", "NAME=DIMS", "bind an ONNX input's shape, e.g. x=1x784", true},
               {"--batch", "N", "bind the leading symbolic dim of every ONNX input to N"},
+              {"--train", "OPTIMIZER", "compile the training step (forward, loss, gradients, sgd|momentum|adam|adamw "
+                                       "update) that `ingot train` runs, instead of the model"},
+              {"--loss", "NAME", "with --train: the loss (default as for `ingot train`)"},
           },
           emitHelp() +
               "Artifacts (-o model.ingot with code for a target) come with the CPU backend;\n"

@@ -11,7 +11,7 @@ namespace {
 int listDevices(const ParsedArgs&, CliIO& io) {
   for (const auto& b : backendTable()) {
     io.out << fmt::format("{}: {}\n", b.name, b.description);
-    auto devices = b.makeProvider()->enumerate();
+    auto devices = b.makeProvider(DeviceSettings{})->enumerate();
     if (!devices.ok()) {
       io.out << fmt::format("  unavailable: {}\n", devices.status().message());
       continue;

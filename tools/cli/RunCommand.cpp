@@ -26,7 +26,7 @@ int runModel(const ParsedArgs& args, CliIO& io) {
   if (!model.ok()) return reportError(model.status(), io);
   auto inputs = completeInputs(*model->graph, given->tensors, seed, model->foldedInputs);
   if (!inputs.ok()) return reportError(inputs.status(), io);
-  auto device = openDevice(args.get("--backend").value_or(""));
+  auto device = openDeviceFromFlags(args);
   if (!device.ok()) return reportError(device.status(), io);
 
   auto start = std::chrono::steady_clock::now();
@@ -69,6 +69,7 @@ Command runCommand() {
           "Compile MODEL (.onnx or text IR) for a backend and run it once.",
           {
               {"--backend", "NAME[:N]", "backend (and device index) to run on; default: the fastest available"},
+              {"--threads", "N", "worker threads of CPU backends (default: $INGOT_THREADS, else every CPU)"},
               {"--input", "NAME=FILE.npy", "an input tensor from a NumPy file; binds symbolic dims", true},
               {"--shape", "NAME=DIMS", "bind an input's shape, e.g. x=1x784 (symbolic dims get values)", true},
               {"--batch", "N", "bind the leading symbolic dim of every input to N"},

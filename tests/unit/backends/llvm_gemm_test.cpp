@@ -1,9 +1,13 @@
 // The LLVM backend's contractions: plain GEMMs for every M, N and K in 1..33
-// (both code shapes: B contiguous in j, and B transposed, contiguous in k),
-// row tiles crossing their boundary, transposed A, batch broadcasting,
-// integer accumulation and an epilogue. Inputs are small integers stored as
-// floats, so every partial sum is exact and the results must equal a naive
-// loop (and the interpreter) bit for bit, whatever the summation order.
+// in all four transpose layouts (the micro-kernels' two forms: the dot form
+// for A·Bᵀ, the outer-product form with B in place or packed, and their M,
+// N and K tails), primes around the tile sizes, sizes that cross the row
+// blocks and the packing threshold, batch broadcasting, integer
+// accumulation (the loop nests), an epilogue, phase 1's loop nests
+// (LlvmOptions::loopContractions), and the same kernels split over a thread
+// pool. Inputs are small integers stored as floats, so every partial sum is
+// exact and the results must equal a naive loop (and the interpreter) bit
+// for bit, whatever the summation order or the split.
 #include <catch2/catch.hpp>
 
 #include <cstring>
@@ -11,6 +15,7 @@
 
 #include "backends/llvm/LlvmBackend.h"
 #include "ir/kernel/KernelInterpreter.h"
+#include "runtime/ThreadPool.h"
 
 using namespace ingot;
 
@@ -82,11 +87,14 @@ std::vector<float> naive(const Gemm& g, const float* a, const float* b) {
 }
 
 // Compiles all GEMMs in one module and compares each with the interpreter
-// (and plain ones with the naive loop).
-void check(const std::vector<Gemm>& gemms) {
+// (and plain ones with the naive loop); with a pool, the JIT splits the
+// large ones over its threads.
+void check(const std::vector<Gemm>& gemms, const backends::llvm_backend::LlvmOptions& options = {},
+           rt::ThreadPool* pool = nullptr) {
   std::vector<kir::Dispatch> ds;
   for (size_t i = 0; i < gemms.size(); ++i) ds.push_back(makeDispatch(gemms[i], "g" + std::to_string(i)));
-  auto jit = backends::llvm_backend::compileDispatches(ds, {});
+  auto jit = backends::llvm_backend::compileDispatches(ds, options);
+  INFO(jit.status().message());
   REQUIRE(jit.ok());
   std::mt19937 rng(42);
   for (size_t i = 0; i < gemms.size(); ++i) {
@@ -101,7 +109,7 @@ void check(const std::vector<Gemm>& gemms) {
       std::vector<uint64_t> sizes;
       for (auto& b : in) ptrs.push_back(b.data()), sizes.push_back(b.size());
       ptrs.push_back(out.data()), sizes.push_back(out.size());
-      return useJit ? jit->run(i, ptrs, sizes) : kir::interpretDispatch(d, ptrs, sizes);
+      return useJit ? jit->run(i, ptrs, sizes, pool) : kir::interpretDispatch(d, ptrs, sizes);
     };
     REQUIRE(run(want, false).isOk());
     REQUIRE(run(got, true).isOk());
@@ -116,25 +124,67 @@ void check(const std::vector<Gemm>& gemms) {
   }
 }
 
-Gemm plain(int64_t m, int64_t n, int64_t k, bool transB) {
+Gemm plain(int64_t m, int64_t n, int64_t k, bool transB, bool transA = false) {
   Gemm g{m, n, k};
   g.transB = transB;
+  g.transA = transA;
   g.aElems = m * k, g.bElems = k * n;
   return g;
 }
 
+// Large enough to cross the micro-kernels' row blocks and (for B not
+// transposed) the packing threshold, and to be split over threads.
+std::vector<Gemm> largeGemms() {
+  std::vector<Gemm> gemms;
+  for (bool transA : {false, true})
+    for (bool transB : {false, true}) {
+      gemms.push_back(plain(61, 131, 1031, transB, transA));  // B 540 KB: packed
+      gemms.push_back(plain(97, 257, 300, transB, transA));   // B in place, several row blocks
+      gemms.push_back(plain(67, 37, 1000, transB, transA));
+    }
+  Gemm bg = plain(13, 35, 40, false);
+  bg.batch = {2, 3};
+  bg.aBatch = {0, 13 * 40};
+  bg.bBatch = {40 * 35, 0};
+  bg.aElems = 3 * 13 * 40, bg.bElems = 2 * 40 * 35;
+  bg.bias = true;
+  gemms.push_back(bg);
+  return gemms;
+}
+
 }  // namespace
 
-// Every function is specialized to its shape, so each case costs an O3
-// compile: the M x N plane is sampled (each M and N in 1..33 meets three
-// partners, K cycling through 1..33) rather than enumerated.
-TEST_CASE("llvm gemm: every M and N in 1..33 with K varying through 1..33, both B layouts") {
-  for (bool transB : {false, true}) {
-    std::vector<Gemm> gemms;
-    for (int64_t m = 1; m <= 33; ++m)
-      for (int64_t n : {m, 34 - m, (m * 5) % 33 + 1}) gemms.push_back(plain(m, n, (m * 7 + n * 3) % 33 + 1, transB));
-    check(gemms);
+// Every M and N in 1..33 in every transpose layout, each meeting four
+// partners, K cycling through 1..33: all tails of both micro-kernel forms
+// (M mod 6 and 3, N mod 16 and 4, K mod 8). Every function is specialized
+// to its shape, so each case is an O3 compile: the M x N plane is sampled
+// rather than enumerated (that would take minutes).
+TEST_CASE("llvm gemm: every M and N in 1..33 in all four transpose layouts") {
+  for (bool transA : {false, true})
+    for (bool transB : {false, true}) {
+      std::vector<Gemm> gemms;
+      for (int64_t m = 1; m <= 33; ++m)
+        for (int64_t n : {m, 34 - m, (m * 5) % 33 + 1, (m * 11 + 3) % 33 + 1})
+          gemms.push_back(plain(m, n, (m * 7 + n * 3 + transA * 5) % 33 + 1, transB, transA));
+      check(gemms);
+    }
+}
+
+TEST_CASE("llvm gemm: large sizes (row blocks, packed panels) alone and split over 2 and 3 threads") {
+  check(largeGemms());
+  for (unsigned threads : {2u, 3u}) {
+    rt::ThreadPool pool(threads);
+    check(largeGemms(), {}, &pool);
   }
+}
+
+TEST_CASE("llvm gemm: phase 1's loop nests (the benchmark's baseline) still compute the same") {
+  backends::llvm_backend::LlvmOptions loops;
+  loops.loopContractions = true;
+  std::vector<Gemm> gemms;
+  for (bool transB : {false, true})
+    for (int64_t m : {1, 5, 17}) gemms.push_back(plain(m, m + 4, 2 * m + 3, transB));
+  check(gemms, loops);
 }
 
 TEST_CASE("llvm gemm: every K in 1..33 at several M, N, and primes around the tile sizes") {
@@ -145,6 +195,9 @@ TEST_CASE("llvm gemm: every K in 1..33 at several M, N, and primes around the ti
         gemms.push_back(plain(m, n, k, transB));
     for (int64_t p : {31, 37, 61, 67, 127, 131})
       gemms.push_back(plain(p % 13 + 1, p, p, transB));
+    // Primes around the tiles (6 x 16 and 3 x 4 on AVX2, 8-lane K steps).
+    for (int64_t p : {5, 7, 11, 13, 17, 19, 23, 29, 47, 53})
+      gemms.push_back(plain(p, 64 / p + p, 3 * p, transB));
     // Across the rows form's 256-column tile.
     gemms.push_back(plain(2, 257, 3, transB));
     gemms.push_back(plain(3, 513, 5, transB));

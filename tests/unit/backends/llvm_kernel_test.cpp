@@ -187,10 +187,13 @@ TEST_CASE("llvm: a graph with an opaque op runs through the runtime and matches 
   CHECK(stats.compiled == 3);
   Tensor x = Tensor::fromVector<float>({3, 4}, iota(12, 0.9f, 0.1f));
   std::vector<Tensor> results;
-  for (auto* provider : {&backends::llvm_backend::makeDeviceProvider, &backends::reference::makeDeviceProvider}) {
+  // makeDeviceProvider is overloaded in the llvm backend: name the type.
+  using ProviderFn = std::unique_ptr<rt::DeviceProvider> (*)();
+  const ProviderFn llvmProvider = &backends::llvm_backend::makeDeviceProvider;
+  for (ProviderFn provider : {llvmProvider, ProviderFn(&backends::reference::makeDeviceProvider)}) {
     auto devices = (*provider)()->enumerate();
     REQUIRE(devices.ok());
-    auto program = provider == &backends::llvm_backend::makeDeviceProvider
+    auto program = provider == llvmProvider
                        ? backends::llvm_backend::compileGraph(**g)
                        : backends::reference::compileGraph(**g);
     REQUIRE(program.ok());

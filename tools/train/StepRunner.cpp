@@ -1,0 +1,120 @@
+#include "tools/train/StepRunner.h"
+
+#include <cmath>
+
+namespace ingot::train {
+
+passes::LossKind defaultLossFor(const ir::Graph& model) {
+  if (model.outputs().size() != 1) return passes::LossKind::CrossEntropy;  // buildStep reports the real problem
+  const ir::Value* y = model.outputs()[0];
+  const ir::Node* p = y->producer();
+  if (p && p->opName() == "Softmax") return passes::LossKind::CrossEntropy;
+  const int64_t perSample = y->shape().size() >= 2 ? y->type().shape.back() : 1;
+  if (p && p->opName() == "Sigmoid" && perSample == 1) return passes::LossKind::BinaryCrossEntropy;
+  return passes::LossKind::CrossEntropyLogits;
+}
+
+Expected<std::unique_ptr<StepRunner>> StepRunner::create(const ModelAtBatch& model, int64_t batch,
+                                                         const passes::TrainingOptions* training,
+                                                         passes::LossKind loss, const CompileFn& compile,
+                                                         rt::Device& device) {
+  INGOT_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> g, model(batch));
+  std::unique_ptr<StepRunner> r(new StepRunner());
+  r->batch_ = batch;
+  r->loss_ = loss;
+  if (training) {
+    INGOT_ASSIGN_OR_RETURN(r->step_, passes::buildTrainingStep(*g, *training));
+  } else {
+    INGOT_ASSIGN_OR_RETURN(r->step_, passes::buildEvalStep(*g, loss));
+  }
+  const ir::Graph& sg = *r->step_.graph;
+  const ir::Value* labels = sg.findValue(r->step_.labels);
+  if (!labels || g->outputs().size() != 1) return internalError("the step graph has no labels input");
+  r->labelsType_ = labels->type();
+  r->outputType_ = g->outputs()[0]->type();
+
+  // Targets: class indices (i64 [N]), one-hot rows (float [N, C]) or one
+  // value per sample (float, N elements).
+  const Shape& ls = r->labelsType_.shape;
+  int64_t perSample = 1;
+  for (size_t i = 1; i < ls.size(); ++i) perSample *= ls[i];
+  if (r->labelsType_.dtype == DType::I64) {
+    r->numClasses_ = r->outputType_.shape.size() >= 2 ? r->outputType_.shape[1] : 0;
+  } else if (ls.size() == 2 && perSample > 1) {
+    r->numClasses_ = perSample;  // one-hot
+  } else {
+    r->numClasses_ = loss == passes::LossKind::BinaryCrossEntropy ? 2 : 0;
+  }
+  r->hasAccuracy_ = !(loss == passes::LossKind::MeanSquaredError && r->numClasses_ == 0);
+  r->hitsPerSample_ = loss == passes::LossKind::BinaryCrossEntropy ? static_cast<double>(perSample) : 1.0;
+  r->targets_ = Tensor(r->labelsType_.dtype, ls);
+
+  INGOT_ASSIGN_OR_RETURN(rt::Program program, compile(sg));
+  INGOT_ASSIGN_OR_RETURN(r->session_, rt::Session::create(device, program.executable, std::move(program.plan)));
+  return r;
+}
+
+Status StepRunner::fillTargets(const Tensor& labels) {
+  const int64_t n = labels.numElements();
+  const int64_t* src = labels.data<int64_t>();
+  if (targets_.dtype() == DType::I64) {
+    std::copy(src, src + n, targets_.data<int64_t>());
+    return Status::ok();
+  }
+  // Float targets: one-hot rows when there is a class axis, else the value.
+  const int64_t per = targets_.numElements() / std::max<int64_t>(n, 1);
+  const bool oneHot = numClasses_ > 0 && per == numClasses_ && per > 1;
+  const bool computable = visitDType(targets_.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* dst = targets_.data<T>();
+    for (int64_t i = 0; i < targets_.numElements(); ++i) {
+      const int64_t sample = i / per, column = i % per;
+      dst[i] = oneHot ? static_cast<T>(src[sample] == column ? 1 : 0) : static_cast<T>(src[sample]);
+    }
+  });
+  if (!computable) return unsupported("targets of dtype {} are not supported", dtypeName(targets_.dtype()));
+  return Status::ok();
+}
+
+Expected<Totals> StepRunner::run(const data::Batch& batch) {
+  if (batch.size != batch_) return internalError("a batch of {} samples fed to the step compiled for {}", batch.size, batch_);
+  INGOT_RETURN_IF_ERROR(fillTargets(batch.labels));
+  INGOT_RETURN_IF_ERROR(session_->setInput(step_.input, batch.features));
+  INGOT_RETURN_IF_ERROR(session_->setInput(step_.labels, targets_));
+  INGOT_RETURN_IF_ERROR(session_->run());
+  INGOT_ASSIGN_OR_RETURN(Tensor loss, session_->output(step_.loss));
+  INGOT_ASSIGN_OR_RETURN(Tensor correct, session_->output(step_.correct));
+  Totals t;
+  t.samples = batch.size;
+  t.lossSum = loss.elementAsDouble(0) * static_cast<double>(batch.size);
+  t.hits = correct.elementAsDouble(0);
+  t.hitDenominator = hitsPerSample_ * static_cast<double>(batch.size);
+  return t;
+}
+
+Expected<TensorsByName> StepRunner::readState(const std::vector<std::string>& names) const {
+  TensorsByName out;
+  for (const std::string& n : names) {
+    INGOT_ASSIGN_OR_RETURN(Tensor t, session_->state(n));
+    out.emplace(n, std::move(t));
+  }
+  return out;
+}
+
+Status StepRunner::writeState(const TensorsByName& values) {
+  for (const auto& [name, t] : values) INGOT_RETURN_IF_ERROR(session_->setState(name, t));
+  return Status::ok();
+}
+
+Status StepRunner::copyStateTo(StepRunner& to) const {
+  for (const rt::TensorSlot& slot : session_->plan().state) {
+    bool shared = false;
+    for (const rt::TensorSlot& other : to.session_->plan().state) shared = shared || other.name == slot.name;
+    if (!shared) continue;
+    INGOT_ASSIGN_OR_RETURN(Tensor t, session_->state(slot.name));
+    INGOT_RETURN_IF_ERROR(to.session_->setState(slot.name, t));
+  }
+  return Status::ok();
+}
+
+}  // namespace ingot::train
