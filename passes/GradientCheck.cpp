@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <random>
 
@@ -125,8 +126,9 @@ Expected<Instance> buildInstance(const GradCheckCase& c, DType dtype) {
   return inst;
 }
 
-// Appends the gradients of the instance's loss and evaluates them.
-Expected<std::vector<Tensor>> gradientsOf(Instance& inst, const std::string& caseName) {
+// Appends the gradients of the instance's loss and makes them outputs
+// after the loss.
+Status appendGradientOutputs(Instance& inst, const std::string& caseName) {
   Graph& g = *inst.graph;
   GradientRequest request;
   request.loss = g.outputs().front();
@@ -138,7 +140,13 @@ Expected<std::vector<Tensor>> gradientsOf(Instance& inst, const std::string& cas
   g.setOutputs(outputs);
   Status verified = ir::verifyGraph(g);
   if (!verified.isOk()) return verified.withContext(fmt::format("gradient check '{}': backward graph", caseName));
-  auto values = ir::interpretGraph(g, inst.feeds);
+  return Status::ok();
+}
+
+// Appends the gradients of the instance's loss and evaluates them.
+Expected<std::vector<Tensor>> gradientsOf(Instance& inst, const std::string& caseName) {
+  INGOT_RETURN_IF_ERROR(appendGradientOutputs(inst, caseName));
+  auto values = ir::interpretGraph(*inst.graph, inst.feeds);
   if (!values.ok()) return values.status().withContext(fmt::format("gradient check '{}'", caseName));
   return std::vector<Tensor>(values->begin() + 1, values->end());
 }
@@ -148,7 +156,24 @@ bool close(double got, double want, double rtol, double atol) {
   return std::fabs(got - want) <= atol + rtol * std::fabs(want);
 }
 
+// Records a mismatching element: its line, and whether it is the worst so far.
+void addFailure(GradCheckReport& report, double got, double want, double rtol, double atol, std::string line) {
+  double ratio = std::fabs(got - want) / (atol + rtol * std::fabs(want));
+  if (std::isnan(ratio)) ratio = std::numeric_limits<double>::infinity();
+  if (report.worst.empty() || ratio > report.worstRatio) {
+    report.worst = line;
+    report.worstRatio = ratio;
+  }
+  report.failures.push_back(std::move(line));
+}
+
 }  // namespace
+
+Expected<GradientGraph> buildGradientGraph(const GradCheckCase& c, DType dtype) {
+  INGOT_ASSIGN_OR_RETURN(Instance inst, buildInstance(c, dtype));
+  INGOT_RETURN_IF_ERROR(appendGradientOutputs(inst, c.name));
+  return GradientGraph{std::move(inst.graph), std::move(inst.feeds), std::move(inst.wrt)};
+}
 
 Expected<std::vector<Tensor>> analyticGradients(const GradCheckCase& c, DType dtype) {
   INGOT_ASSIGN_OR_RETURN(Instance inst, buildInstance(c, dtype));
@@ -180,7 +205,7 @@ Expected<GradCheckReport> checkAgainstFiniteDifferences(const GradCheckCase& c, 
       ++report.checkedElements;
       if (!std::isnan(got - numeric)) report.maxAbsError = std::max(report.maxAbsError, std::fabs(got - numeric));
       if (!close(got, numeric, options.rtol, options.atol))
-        report.failures.push_back(fmt::format("{}: d loss / d {}[{}] = {:.10g} analytic, {:.10g} numeric", c.name,
+        addFailure(report, got, numeric, options.rtol, options.atol, fmt::format("{}: d loss / d {}[{}] = {:.10g} analytic, {:.10g} numeric", c.name,
                                               name, i, got, numeric));
     }
   }
@@ -209,7 +234,7 @@ Expected<GradCheckReport> compareAcrossDTypes(const GradCheckCase& c, DType dtyp
       ++report.checkedElements;
       if (!std::isnan(a - b)) report.maxAbsError = std::max(report.maxAbsError, std::fabs(a - b));
       if (!close(a, b, rtol, atol))
-        report.failures.push_back(fmt::format("{}: gradient {}[{}] = {:.8g} in {}, {:.8g} in {}", c.name, k, i, a,
+        addFailure(report, a, b, rtol, atol, fmt::format("{}: gradient {}[{}] = {:.8g} in {}, {:.8g} in {}", c.name, k, i, a,
                                               dtypeName(dtype), b, dtypeName(reference)));
     }
   }

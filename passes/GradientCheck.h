@@ -14,6 +14,8 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,8 +63,27 @@ struct GradCheckReport {
   std::vector<std::string> failures;  // one line per mismatching element
   int64_t checkedElements = 0;
   double maxAbsError = 0;
+  // The element farthest outside its tolerance (largest
+  // |got - want| / (atol + rtol |want|)), described like a failure line;
+  // empty when every element is within it.
+  std::string worst;
+  double worstRatio = 0;
   bool ok() const { return failures.empty(); }
 };
+
+// A case's gradient graph, ready to compile with any backend: the forward
+// graph with the loss, the backward nodes appended (appendGradients), and
+// the graph's outputs set to the loss followed by dL/d(wrt[i]) for each
+// differentiated input; `inputs` holds the data of every graph input
+// (random data are drawn as f32-representable numbers from a seed of the
+// case name, so every dtype and every call sees the same numbers). The
+// graph is verified.
+struct GradientGraph {
+  std::unique_ptr<ir::Graph> graph;
+  std::map<std::string, Tensor, std::less<>> inputs;
+  std::vector<std::string> wrt;  // differentiated input names, in operand order
+};
+Expected<GradientGraph> buildGradientGraph(const GradCheckCase& c, DType dtype);
 
 // The case's analytic gradients in `dtype`, one tensor per differentiated
 // operand (in operand order). Also verifies the graph with the backward

@@ -119,6 +119,10 @@ void elementwiseCases(std::vector<GradCheckCase>& out) {
   out.push_back(op("Clip min only", "Clip", {avoiding({3, 4}, {-0.5}), fixed(lo, true), absent()}));
   out.push_back(op("Clip max only", "Clip", {avoiding({3, 4}, {0.5}), absent(), fixed(hi, true)}));
   out.push_back(op("Clip min above max", "Clip", {in({2, 3}), fixed(hi, true), fixed(lo, true)}));
+  // a / b stays away from integers (the kinks of trunc).
+  out.push_back(op("Mod fmod broadcast", "Mod", {fixed(f64s({2, 3}, {2.3, -1.7, 0.4, 5.1, -3.5, 0.9}), true),
+                                                 fixed(f64s({3}, {0.7, -1.1, 2.5}), true)},
+                   {{"fmod", i(1)}}));
   out.push_back(unary("Floor", -2, 2, {-1, 0, 1}));
   out.push_back(unary("Ceil", -2, 2, {-1, 0, 1}));
   out.push_back(unary("Round", -2, 2, {-1.5, -0.5, 0.5, 1.5}));
@@ -215,6 +219,11 @@ void reductionCases(std::vector<GradCheckCase>& out) {
   out.push_back(op("ReduceLogSumExp", "ReduceLogSumExp", {in({2, 3, 2}, -2, 2)}, {{"axes", ints({1})}}));
   out.push_back(op("ReduceMax", "ReduceMax", {in({3, 4})}, {{"axes", ints({1})}}));
   out.push_back(op("ReduceMin", "ReduceMin", {in({3, 4})}, {{"axes", ints({0})}, {"keepdims", i(0)}}));
+  out.push_back(op("ReduceProd", "ReduceProd", {in({2, 3, 4}, 0.5, 1.5)}, {{"axes", ints({1})}}));
+  // Rows with no zero, one zero and two zeros: the zero-safe form.
+  out.push_back(op("ReduceProd zeros", "ReduceProd",
+                   {fixed(f64s({3, 3}, {0.5, 0, 2, 0, 0, 1.5, 1.2, -0.8, 0.7}), true)},
+                   {{"axes", ints({1})}, {"keepdims", i(0)}}));
 }
 
 void miscCases(std::vector<GradCheckCase>& out) {
@@ -231,6 +240,20 @@ void miscCases(std::vector<GradCheckCase>& out) {
   out.push_back(op("Pad constant value", "Pad", {in({2, 3}), fixed(f64s({}, {0.25}), true)},
                    {{"pads", ints({1, 0, 2, 1})}}));
   out.push_back(op("Pad crop and grow", "Pad", {in({3, 4})}, {{"pads", ints({0, -1, 1, 0})}}));
+  out.push_back(op("Pad edge", "Pad", {in({2, 3}), fixed(f64s({}, {0.5}), true)},
+                   {{"pads", ints({1, 2, 0, 3})}, {"mode", s("edge")}}));
+  out.push_back(op("Pad reflect two axes", "Pad", {in({2, 3, 4})},
+                   {{"pads", ints({2, 1, 1, 3})}, {"axes", ints({1, 2})}, {"mode", s("reflect")}}));
+  out.push_back(op("Pad wrap past the dim, crop", "Pad", {in({3, 2})},
+                   {{"pads", ints({-1, 3, 1, 2})}, {"mode", s("wrap")}}));
+  out.push_back(op("GatherElements axis 0 repeats negative", "GatherElements",
+                   {in({3, 4}), fixed(i64s({2, 4}, {0, 2, -1, 1, 2, 2, 0, -3}))}));
+  out.push_back(op("GatherElements axis 1 short index i32", "GatherElements",
+                   {in({3, 4}), fixed(i32s({2, 3}, {3, 0, 3, 1, 1, 2}))}, {{"axis", i(1)}}));
+  out.push_back(op("OneHot values", "OneHot", {fixed(i64s({2, 3}, {0, 3, 1, -1, 2, 2})), in({2})},
+                   {{"depth", i(4)}, {"axis", i(1)}}));
+  out.push_back(unary("Hardmax"));
+  out.push_back(unary("EyeLike", -1, 1, {}, {{"k", i(1)}}));
 }
 
 void lossCases(std::vector<GradCheckCase>& out) {
@@ -260,6 +283,16 @@ void normalizationCases(std::vector<GradCheckCase>& out) {
   out.push_back(op("RMSNormalization", "RMSNormalization", {in({2, 3}), in({3})}));
   out.push_back(op("BatchNormalization inference", "BatchNormalization",
                    {in({2, 3, 2}), in({3}), in({3}), in({3}), positive({3})}, {{"epsilon", f(1e-2f)}}));
+  out.push_back(op("BatchNormalization training all results", "BatchNormalization",
+                   {in({3, 2, 2}), in({2}), in({2}), in({2}), positive({2})},
+                   {{"training_mode", i(1)}, {"momentum", f(0.8f)}}));
+  out.push_back(op("BatchNormalization training Y only 2-D", "BatchNormalization",
+                   {in({4, 3}), in({3}), in({3}), in({3}), positive({3})}, {{"training_mode", i(1)}}, {0}));
+  out.push_back(op("InstanceNormalization", "InstanceNormalization", {in({2, 3, 4}), in({3}), in({3})}));
+  out.push_back(op("GroupNormalization per channel", "GroupNormalization", {in({2, 4, 3}), in({4}), in({4})},
+                   {{"num_groups", i(2)}}));
+  out.push_back(op("GroupNormalization per group 4-D", "GroupNormalization", {in({1, 6, 2, 2}), in({3}), in({3})},
+                   {{"num_groups", i(3)}, {"epsilon", f(1e-3f)}}));
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "backends/llvm/LlvmBackend.h"
 
+#include "backends/llvm/FloatEnvironment.h"
+
 #include <chrono>
 
 #include <llvm/Analysis/TargetLibraryInfo.h>
@@ -158,6 +160,7 @@ struct JitKernels::Impl {
   std::vector<std::vector<uint64_t>> bytes;  // each binding's size from its static shape
   CompileStats stats;
   std::string ir;
+  bool flushDenormals = true;
 };
 
 size_t JitKernels::size() const { return impl_->dispatches.size(); }
@@ -183,6 +186,7 @@ Status JitKernels::run(size_t i, std::span<std::byte* const> bindings, std::span
                           d.bindings[b].name, bytes[b], m.bytes[i][b]);
   const llvmcg::KernelInfo& k = m.info[i];
   if (k.units <= 0) return Status::ok();
+  const ScopedFlushDenormals fpEnv(m.flushDenormals);  // this thread; pool tasks set their own
   const KernelFn fn = m.fns[i];
   const unsigned threads = pool ? pool->size() : 1;
   const double work = static_cast<double>(k.units) * k.nsPerUnit;
@@ -192,6 +196,7 @@ Status JitKernels::run(size_t i, std::span<std::byte* const> bindings, std::span
     pool->reserveScratch(k.scratchBytes);
     pool->run(threads, [&](unsigned t) {
       if (t >= tasks) return;
+      const ScopedFlushDenormals taskFpEnv(m.flushDenormals);
       const int64_t begin = k.units * t / tasks, end = k.units * (t + 1) / tasks;
       fn(bindings.data(), begin, end, pool->scratch(t));
     });
@@ -213,6 +218,7 @@ Status JitKernels::run(size_t i, std::span<std::byte* const> bindings, std::span
 Expected<JitKernels> compileDispatches(std::vector<kir::Dispatch> dispatches, const LlvmOptions& options) {
   INGOT_RETURN_IF_ERROR(initNativeTarget());
   auto impl = std::make_shared<JitKernels::Impl>();
+  impl->flushDenormals = options.flushDenormals;
   const int level = std::clamp(options.optLevel, 0, 3);
   auto t0 = std::chrono::steady_clock::now();
 

@@ -34,6 +34,8 @@ struct LlvmOptions {
   // Phase 1's plain loop nests for contractions instead of the register-
   // blocked micro-kernels: the baseline bench/gemm_bench compares with.
   bool loopContractions = false;
+  // Run kernels with subnormals flushed to zero (FloatEnvironment.h says why).
+  bool flushDenormals = true;
 };
 
 struct CompileStats {

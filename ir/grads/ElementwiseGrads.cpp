@@ -1,8 +1,9 @@
 // Gradients of the elementwise math ops (ir/ops/ElementwiseOps.cpp):
 // broadcasting arithmetic (the operand gradients are summed back over the
 // broadcast axes), unary functions, variadic Max/Min/Sum/Mean, Pow, Where,
-// Clip. Rounding ops (Floor, Ceil, Round, Sign) are piecewise constant:
-// their gradient is zero, as in PyTorch and JAX.
+// Clip, Mod (float fmod: a - trunc(a / b) b). Rounding ops (Floor, Ceil,
+// Round, Sign) are piecewise constant: their gradient is zero, as in
+// PyTorch and JAX.
 #include <cmath>
 #include <numbers>
 
@@ -217,6 +218,24 @@ UnaryVjp overQuadratic(double sign) {
 
 Status zeroGrad(GradientContext& c) { return c.needsGradient(0) ? c.setZeroGradient(0) : Status::ok(); }
 
+// Float Mod is C's fmod (the type rule requires fmod = 1): y = a - trunc(a / b) b,
+// so da = dy and db = -trunc(a / b) dy, trunc(q) = sign(q) floor(|q|).
+// Integer operands never carry gradients.
+Status modGrad(GradientContext& c) {
+  if (c.needsGradient(0)) INGOT_RETURN_IF_ERROR(setBroadcastGrad(c, 0, c.resultGrad()));
+  if (c.needsGradient(1)) {
+    INGOT_ASSIGN_OR_RETURN(Value * q, c.div(c.operand(0), c.operand(1)));
+    INGOT_ASSIGN_OR_RETURN(Value * mag, c.emit("Abs", {q}));
+    INGOT_ASSIGN_OR_RETURN(Value * fl, c.emit("Floor", {mag}));
+    INGOT_ASSIGN_OR_RETURN(Value * sg, c.emit("Sign", {q}));
+    INGOT_ASSIGN_OR_RETURN(Value * t, c.mul(sg, fl));
+    INGOT_ASSIGN_OR_RETURN(Value * g, c.mul(c.resultGrad(), t));
+    INGOT_ASSIGN_OR_RETURN(Value * ng, c.neg(g));
+    INGOT_RETURN_IF_ERROR(setBroadcastGrad(c, 1, ng));
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 void registerElementwiseGradients(OpRegistry& r) {
@@ -232,6 +251,7 @@ void registerElementwiseGradients(OpRegistry& r) {
       {"Mean", meanGrad},
       {"Where", whereGrad},
       {"Clip", clipGrad},
+      {"Mod", modGrad},
       {"Floor", zeroGrad},
       {"Ceil", zeroGrad},
       {"Round", zeroGrad},

@@ -2,9 +2,8 @@
 // gradient is viewed with the reduced dims kept as 1 and broadcast back over
 // the input; each reducer then multiplies by its own local derivative.
 // ReduceMax / ReduceMin split the gradient evenly among tied maxima (like
-// PyTorch's amax). ReduceProd is not differentiated: its usual form
-// y / x fails at zeros, and a zero-safe one needs exclusive cumulative
-// products the IR does not have.
+// PyTorch's amax). ReduceProd uses a zero-safe form (prodLocal) instead of
+// y / x, which fails at zeros.
 #include "ir/ShapeUtil.h"
 #include "ir/grads/GradUtil.h"
 
@@ -103,6 +102,27 @@ Expected<Value*> extremumLocal(GradientContext& c, const ReduceView& v, Value* x
   return c.div(mask, ties);
 }
 
+// d prod / d x_i = product of the other elements of x_i's group. With z the
+// zeros, p the product of the non-zero elements and n the zero count of the
+// group: p / x_i when n == 0; p at the zero when n == 1 (0 elsewhere); 0
+// when n >= 2. No division by zero is ever selected.
+Expected<Value*> prodLocal(GradientContext& c, const ReduceView& v, Value* x) {
+  const std::string dtype(dtypeName(x->dtype()));
+  INGOT_ASSIGN_OR_RETURN(Value * zero, c.scalarLike(0, x));
+  INGOT_ASSIGN_OR_RETURN(Value * oneV, c.scalarLike(1, x));
+  INGOT_ASSIGN_OR_RETURN(Value * z, c.emit("Equal", {x, zero}));
+  INGOT_ASSIGN_OR_RETURN(Value * safe, c.emit("Where", {z, oneV, x}));
+  INGOT_ASSIGN_OR_RETURN(Value * p, c.emit("ReduceProd", {safe}, {{"axes", ints(v.axes)}, {"keepdims", one(1)}}));
+  INGOT_ASSIGN_OR_RETURN(Value * zf, c.emit("Cast", {z}, {{"to", Attribute(dtype)}}));
+  INGOT_ASSIGN_OR_RETURN(Value * n, c.emit("ReduceSum", {zf}, {{"axes", ints(v.axes)}, {"keepdims", one(1)}}));
+  INGOT_ASSIGN_OR_RETURN(Value * noZero, c.emit("Equal", {n, zero}));
+  INGOT_ASSIGN_OR_RETURN(Value * oneZero, c.emit("Equal", {n, oneV}));
+  INGOT_ASSIGN_OR_RETURN(Value * theZero, c.emit("And", {oneZero, z}));
+  INGOT_ASSIGN_OR_RETURN(Value * others, c.div(p, safe));
+  INGOT_ASSIGN_OR_RETURN(Value * atZero, c.emit("Where", {theZero, p, zero}));
+  return c.emit("Where", {noZero, others, atZero});
+}
+
 }  // namespace
 
 void registerReductionGradients(OpRegistry& r) {
@@ -116,6 +136,7 @@ void registerReductionGradients(OpRegistry& r) {
       {"ReduceLogSumExp", reduceGrad<logSumExpLocal>},
       {"ReduceMax", reduceGrad<extremumLocal>},
       {"ReduceMin", reduceGrad<extremumLocal>},
+      {"ReduceProd", reduceGrad<prodLocal>},
   });
 }
 

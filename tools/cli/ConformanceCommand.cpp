@@ -1,12 +1,15 @@
 // `ingot conformance`: the op table on every backend against the reference
-// interpreter, and the official ONNX node tests with the expected-failures
-// list; prints a backend x outcome table and optionally JSON.
+// interpreter, the official ONNX node tests with the expected-failures
+// list, and the gradient checks (tools/cli/GradientConformance.h); prints a
+// backend x outcome table per suite and optionally JSON.
 #include <fstream>
 #include <map>
 #include <ostream>
 
+#include "support/Json.h"
 #include "tools/cli/Backends.h"
 #include "tools/cli/Cli.h"
+#include "tools/cli/GradientConformance.h"
 #include "tools/conformance/Runner.h"
 
 #ifndef INGOT_SOURCE_DIR
@@ -19,22 +22,6 @@ namespace {
 
 using conformance::CaseResult;
 using conformance::Outcome;
-
-std::string jsonEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", static_cast<int>(c));
-        else out += c;
-    }
-  }
-  return out;
-}
 
 struct Counts {
   int pass = 0, fail = 0, unsupported = 0, xfail = 0, unexpectedPass = 0;
@@ -57,6 +44,16 @@ void printTable(const std::string& title, const std::vector<CaseResult>& results
   for (const auto& [b, c] : byBackend)
     io.out << fmt::format("{:<12} {:>7} {:>7} {:>12} {:>9} {:>16}\n", b, c.pass, c.fail, c.unsupported, c.xfail,
                           c.unexpectedPass);
+}
+
+void printGradientTable(const GradientRunResult& run, size_t numCases, CliIO& io) {
+  io.out << fmt::format(
+      "\ngradient checks ({} cases x f32, f64; vs the reference interpreter's gradients; the reference row also "
+      "vs central finite differences in f64)\n{:<12} {:>7} {:>7} {:>8} {:>10} {:>13} {:>9}\n",
+      numCases, "backend", "passed", "failed", "skipped", "elements", "max |diff|", "seconds");
+  for (const GradientBackendStats& s : run.stats)
+    io.out << fmt::format("{:<12} {:>7} {:>7} {:>8} {:>10} {:>13.3g} {:>9.2f}\n", s.backend, s.passed, s.failed,
+                          s.skipped, s.checkedElements, s.maxAbsDiff, s.seconds);
 }
 
 Status writeJson(const std::string& path, const std::vector<CaseResult>& results) {
@@ -92,6 +89,14 @@ int conformanceMain(const ParsedArgs& args, CliIO& io) {
   if (devices.empty()) return reportError(invalidInput("no backend has a usable device"), io);
   std::string filter = args.get("--filter").value_or("");
   bool verbose = args.has("--verbose");
+  const bool gradients = args.has("--gradients");
+  if (args.has("--op") && !gradients) return reportError(invalidInput("--op selects gradient checks: add --gradients"), io);
+  std::vector<passes::GradCheckCase> gradientCases;
+  if (gradients) {
+    auto selected = selectGradientCases(args.get("--op").value_or(""), filter);
+    if (!selected.ok()) return reportError(selected.status(), io);
+    gradientCases = std::move(*selected);
+  }
 
   std::vector<CaseResult> all;
   if (!args.has("--skip-ops")) {
@@ -119,10 +124,22 @@ int conformanceMain(const ParsedArgs& args, CliIO& io) {
     all.insert(all.end(), onnx->begin(), onnx->end());
   }
 
+  if (gradients) {
+    GradientRunResult run = runGradientChecks(devices, gradientCases);
+    printGradientTable(run, gradientCases.size(), io);
+    all.insert(all.end(), run.cases.begin(), run.cases.end());
+  }
+
   int problems = 0;
   for (const auto& r : all) {
     bool bad = r.outcome == Outcome::Fail || r.outcome == Outcome::Unsupported || r.outcome == Outcome::UnexpectedPass;
     if (r.suite == "onnx" && args.has("--write-expected-failures")) bad = false;
+    // A gradient case a backend cannot compile (an unsupported op or dtype
+    // there) is a skip: listed with its reason, not a problem.
+    if (r.suite == "gradients" && r.outcome == Outcome::Unsupported) {
+      io.out << fmt::format("skip {} [{}]: {}\n", r.name, r.backend, r.message);
+      continue;
+    }
     if (bad) ++problems;
     if (bad || (verbose && r.outcome != Outcome::Pass))
       io.out << fmt::format("{} {} [{}] {}: {}\n", conformance::outcomeName(r.outcome), r.name, r.backend,
@@ -143,19 +160,27 @@ Command conformanceCommand() {
   return Command{
       CommandSpec{
           "conformance", "", 0, 0,
-          "Run the op conformance table on every backend against the reference interpreter, and the "
-          "official ONNX node tests.",
+          "Run the op conformance table on every backend against the reference interpreter, the "
+          "official ONNX node tests, and the gradient checks.",
           {
               {"--backend", "NAME|all", "backend to test (default: all available)"},
               {"--onnx-node-tests", "DIR", "also run the ONNX node tests in DIR (e.g. ../shared/onnx-node-tests)"},
               {"--expected-failures", "FILE", "expected-failures list (default: tests/conformance/onnx_expected_failures.tsv)"},
               {"--write-expected-failures", "FILE", "write the current non-passing ONNX cases to FILE"},
               {"--filter", "TEXT", "only cases whose name contains TEXT"},
+              {"--gradients", "", "also run the gradient checks: every case of every op with a gradient rule, "
+                                  "in f32 and f64, on every backend against the reference interpreter's "
+                                  "gradients, and on the reference also against central finite differences"},
+              {"--op", "NAME", "with --gradients: only the gradient cases of op NAME"},
               {"--skip-ops", "", "skip the op table"},
               {"--json", "FILE", "write every case's outcome as JSON"},
               {"--verbose", "", "also list expected failures"},
           },
-          "Exit code 1 when a case fails that is not listed as an expected failure, or a listed case passes."},
+          "Exit code 1 when a case fails that is not listed as an expected failure, or a listed case passes. "
+          "A gradient case a backend cannot compile (an op or dtype it does not support) is listed as a skip "
+          "with the reason and does not fail the run. Gradient tolerances: f32 rtol 1e-4 / atol 1e-5, f64 "
+          "1e-10 / 1e-11 against the reference's gradients of the same graph; finite differences in f64 with "
+          "step 1e-6, rtol and atol 1e-6."},
       &conformanceMain};
 }
 

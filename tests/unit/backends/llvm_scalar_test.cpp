@@ -2,7 +2,9 @@
 // (the oracle), on edge values: every UnaryOp, BinaryOp and Cast over f32,
 // f64, i32, i64, bool, u8 (and the other small integers for casts). Each case
 // is one elementwise dispatch over all values (unary, cast) or all pairs of
-// values (binary); all cases of a test compile in one module.
+// values (binary); all cases of a test compile in one module. The edge values
+// include a subnormal, so these tests compile with IEEE subnormals
+// (flushDenormals = false); the last test checks the default, flushing mode.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -17,6 +19,12 @@ using kir::BinaryOp;
 using kir::UnaryOp;
 
 namespace {
+
+backends::llvm_backend::LlvmOptions ieeeSubnormals() {
+  backends::llvm_backend::LlvmOptions o;
+  o.flushDenormals = false;
+  return o;
+}
 
 std::vector<double> edgeValues(DType t) {
   const double inf = std::numeric_limits<double>::infinity();
@@ -115,7 +123,7 @@ void checkCases(std::vector<Case> cases) {
     Status st = kir::interpretDispatch(c.d, ptrs, sizes);
     if (!st.isOk()) {
       INFO(c.what << ": interpreter says " << st.message());
-      auto jit = backends::llvm_backend::compileDispatches({c.d}, {});
+      auto jit = backends::llvm_backend::compileDispatches({c.d}, ieeeSubnormals());
       CHECK_FALSE(jit.ok());
       continue;
     }
@@ -124,7 +132,7 @@ void checkCases(std::vector<Case> cases) {
     defined.push_back(c.d);
     index.push_back(i);
   }
-  auto jit = backends::llvm_backend::compileDispatches(defined, {});
+  auto jit = backends::llvm_backend::compileDispatches(defined, ieeeSubnormals());
   REQUIRE(jit.ok());
   for (size_t di = 0; di < defined.size(); ++di) {
     Case& c = cases[index[di]];
@@ -258,4 +266,37 @@ TEST_CASE("llvm: selects, constants and small-integer arithmetic match the inter
     cases.push_back(std::move(c));
   }
   checkCases(std::move(cases));
+}
+
+TEST_CASE("llvm: by default subnormal inputs and results are flushed to zero, IEEE on request") {
+  // y = x * 0.5 on a subnormal, a normal, and a normal whose half is subnormal.
+  const std::vector<double> xs = {1e-40, 1.0, 2e-38};
+  for (bool flush : {true, false}) {
+    INFO("flushDenormals = " << flush);
+    Case c = makeCase("half f32", DType::F32, DType::F32, xs.size(), 1,
+                      [](kir::KernelBuilder& kb, kir::ExprId x, kir::ExprId) {
+                        return kb.binary(BinaryOp::Mul, x, kb.constFloat(0.5, DType::F32));
+                      });
+    backends::llvm_backend::LlvmOptions options;
+    options.flushDenormals = flush;
+    auto jit = backends::llvm_backend::compileDispatches({c.d}, options);
+    REQUIRE(jit.ok());
+    std::vector<std::byte> in = fillValues(DType::F32, xs), out(xs.size() * 4);
+    std::vector<std::byte*> ptrs = {in.data(), out.data()};
+    std::vector<uint64_t> sizes = {in.size(), out.size()};
+    REQUIRE(jit->run(0, ptrs, sizes).isOk());
+    float y[3];
+    std::memcpy(y, out.data(), sizeof y);
+    CHECK(y[1] == 0.5f);
+    if (flush) {
+      CHECK(y[0] == 0.0f);
+      CHECK(y[2] == 0.0f);
+    } else {
+      CHECK(y[0] == 0.5f * 1e-40f);
+      CHECK(y[2] == 1e-38f);
+    }
+  }
+  // The caller's floating-point mode is restored after the kernel.
+  volatile float tiny = 1e-40f;
+  CHECK(tiny * 1.0f != 0.0f);
 }

@@ -3,7 +3,9 @@
 // in f64, and the same gradients computed in f32 match the f64 ones.
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <set>
+#include <string>
 
 #include "ir/OpRegistry.h"
 #include "passes/GradientCheck.h"
@@ -32,12 +34,35 @@ TEST_CASE("every op with a gradient rule has a gradient-check case, and every ca
   }
 }
 
+TEST_CASE("every op without a gradient rule is one that is not differentiable") {
+  // Each entry says why no rule is needed. A new op lands either with a rule
+  // (ir/grads/) and a gradient-check case, or here with its reason.
+  const std::map<std::string, std::string> notDifferentiable = {
+      {"And", "bool result"}, {"Or", "bool result"}, {"Xor", "bool result"}, {"Not", "bool result"},
+      {"Equal", "bool result"}, {"Greater", "bool result"}, {"GreaterOrEqual", "bool result"},
+      {"Less", "bool result"}, {"LessOrEqual", "bool result"}, {"IsInf", "bool result"},
+      {"IsNaN", "bool result"}, {"ArgMax", "integer result"}, {"ArgMin", "integer result"},
+      {"BitShift", "integer operands"}, {"BitwiseAnd", "integer operands"}, {"BitwiseOr", "integer operands"},
+      {"BitwiseXor", "integer operands"}, {"BitwiseNot", "integer operands"}, {"Shape", "integer result"},
+      {"Size", "integer result"}, {"Constant", "no operands"}, {"ConstantOfShape", "no operands"},
+      {"Range", "no operands (start, limit, delta are attributes)"},
+      {"Fused", "autodiff runs before fusion; unfuse to differentiate a fused graph"},
+  };
+  for (const ir::OpDef* op : ir::OpRegistry::builtin().all()) {
+    INFO("op " << op->name << " has no gradient rule: add one in ir/grads/ with a gradient-check case, or list it "
+                              "here with the reason it is not differentiable");
+    if (op->gradient) CHECK(notDifferentiable.count(op->name) == 0);
+    else CHECK(notDifferentiable.count(op->name) == 1);
+  }
+}
+
 TEST_CASE("the ops training needs have gradient rules") {
   for (const char* name :
        {"Add", "Sub", "Mul", "Div", "Neg", "Exp", "Log", "Sqrt", "Pow", "Abs", "Reciprocal", "Relu", "LeakyRelu",
         "Sigmoid", "Tanh", "Gelu", "Softmax", "LogSoftmax", "MatMul", "Gemm", "Reshape", "Flatten", "Transpose",
         "Squeeze", "Unsqueeze", "Concat", "Slice", "ReduceSum", "ReduceMean", "Identity", "Cast", "Clip", "Max", "Min",
-        "Where", "NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss", "Dropout"}) {
+        "Where", "NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss", "Dropout", "BatchNormalization",
+        "LayerNormalization", "InstanceNormalization", "GroupNormalization", "Pad", "GatherElements", "ReduceProd"}) {
     INFO(name);
     const ir::OpDef* op = ir::OpRegistry::builtin().find(name);
     REQUIRE(op);
@@ -90,4 +115,30 @@ TEST_CASE("a wrong gradient is caught by the finite-difference check") {
   auto bad = passes::checkAgainstFiniteDifferences(c, coarse);
   REQUIRE(bad.ok());
   CHECK_FALSE(bad->ok());
+}
+
+TEST_CASE("buildGradientGraph gives the loss and one gradient per differentiated input as outputs") {
+  for (const auto& c : passes::gradientCheckCases()) {
+    if (c.name != "mlp: Gemm Relu Gemm SoftmaxCrossEntropyLoss") continue;
+    for (DType dtype : {DType::F32, DType::F64}) {
+      auto gg = passes::buildGradientGraph(c, dtype);
+      REQUIRE(gg.ok());
+      // x0 (the data) and x5 (the labels) are not differentiated.
+      CHECK(gg->wrt == std::vector<std::string>{"x1", "x2", "x3", "x4"});
+      CHECK(gg->inputs.size() == 6);
+      const auto& outputs = gg->graph->outputs();
+      REQUIRE(outputs.size() == 5);
+      CHECK(outputs[0]->shape() == Shape{});
+      for (size_t i = 0; i < gg->wrt.size(); ++i) {
+        INFO(gg->wrt[i]);
+        CHECK(outputs[i + 1]->type() == gg->graph->findValue(gg->wrt[i])->type());
+        CHECK(outputs[i + 1]->dtype() == dtype);
+      }
+    }
+  }
+  passes::GradCheckCase bad;
+  bad.name = "int";
+  bad.op = "Relu";
+  bad.operands = {passes::GradCheckOperand{{2}}};
+  CHECK_FALSE(passes::buildGradientGraph(bad, DType::I32).ok());
 }
