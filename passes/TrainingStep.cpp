@@ -181,7 +181,7 @@ Expected<Value*> zeroState(ir::Graph& g, const std::string& name, const ir::Tens
 // the f64 step count as PyTorch does in Python floats, then cast.
 struct AdamScalars {
   Value* negStepSize = nullptr;   // -lr / (1 - beta1^step)
-  Value* sqrtCorrection2 = nullptr;  // sqrt(1 - beta2^step)
+  Value* invSqrtCorrection2 = nullptr;  // 1 / sqrt(1 - beta2^step)
 };
 
 Expected<AdamScalars> adamScalars(Builder& b, const OptimizerOptions& o, DType dtype, std::vector<std::string>& state) {
@@ -203,7 +203,8 @@ Expected<AdamScalars> adamScalars(Builder& b, const OptimizerOptions& o, DType d
   INGOT_ASSIGN_OR_RETURN(s.negStepSize, b.cast(stepSize, dtype));
   INGOT_ASSIGN_OR_RETURN(Value * c2, correction(o.beta2));
   INGOT_ASSIGN_OR_RETURN(Value * root, b.emit("Sqrt", {c2}));
-  INGOT_ASSIGN_OR_RETURN(s.sqrtCorrection2, b.cast(root, dtype));
+  INGOT_ASSIGN_OR_RETURN(Value * inverse, b.div(one, root));
+  INGOT_ASSIGN_OR_RETURN(s.invSqrtCorrection2, b.cast(inverse, dtype));
   return s;
 }
 
@@ -258,9 +259,13 @@ Status appendOptimizer(Builder& b, const OptimizerOptions& o, const std::vector<
       INGOT_RETURN_IF_ERROR(g.addStateUpdate(v, vNext));
       state.push_back(m->name());
       state.push_back(v->name());
-      // denom = sqrt(v) / sqrt(1 - beta2^t) + eps; p += -step_size * m / denom
+      // denom = sqrt(v) / sqrt(1 - beta2^t) + eps; p += -step_size * m / denom.
+      // The division by the scalar is a multiplication by its reciprocal
+      // (computed in f64): one division per element instead of two, which
+      // bound this dispatch; the denominator differs from PyTorch's by at
+      // most an ulp.
       INGOT_ASSIGN_OR_RETURN(Value * root, b.emit("Sqrt", {vNext}));
-      INGOT_ASSIGN_OR_RETURN(Value * corrected, b.div(root, adam->sqrtCorrection2));
+      INGOT_ASSIGN_OR_RETURN(Value * corrected, b.mul(root, adam->invSqrtCorrection2));
       INGOT_ASSIGN_OR_RETURN(Value * eps, b.scalar(o.eps, p->dtype()));
       INGOT_ASSIGN_OR_RETURN(Value * denom, b.add(corrected, eps));
       INGOT_ASSIGN_OR_RETURN(Value * ratio, b.div(mNext, denom));

@@ -41,7 +41,9 @@
 //          g + momentum * m : m; p = p - lr * g.
 //   Adam:  step += 1; g = grad + wd * p; m = beta1 m + (1 - beta1) g;
 //          v = beta2 v + (1 - beta2) g^2; p = p - lr / (1 - beta1^step) *
-//          m / (sqrt(v) / sqrt(1 - beta2^step) + eps).
+//          m / (sqrt(v) / sqrt(1 - beta2^step) + eps) (the division by the
+//          scalar sqrt(1 - beta2^step) is done as a multiplication by its
+//          reciprocal, computed in f64).
 //   AdamW: p = p * (1 - lr * wd) first (decoupled decay), then Adam with
 //          g = grad.
 //
