@@ -4,15 +4,12 @@
 
 #include <chrono>
 
-#include <llvm/Analysis/TargetLibraryInfo.h>
-#include <llvm/CodeGen/ReplaceWithVeclib.h>
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
-#include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/DynamicLibrary.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
@@ -21,6 +18,7 @@
 
 #include "backends/common/ProgramBuilder.h"
 #include "backends/llvm/Codegen.h"
+#include "backends/llvm/ModuleBuilder.h"
 #include "ir/kernel/KernelInterpreter.h"
 #include "runtime/HostDevice.h"
 
@@ -40,93 +38,6 @@ constexpr double kSplitNs = 25000;
 struct AlignedFree {
   void operator()(std::byte* p) const { ::operator delete[](p, std::align_val_t(64)); }
 };
-
-// Vector width and register count of the host CPU, from its features.
-llvmcg::CodegenTarget hostTarget(const ::llvm::StringMap<bool>& features) {
-  auto has = [&](const char* f) {
-    auto it = features.find(f);
-    return it != features.end() && it->second;
-  };
-  if (has("avx512f")) return {64, 32, false};
-  if (has("avx2") && has("fma")) return {32, 16, false};
-  return {16, 16, false};
-}
-
-// Consumes an LLVM error (an unconsumed one aborts in debug builds).
-std::string errorText(::llvm::Error err) { return ::llvm::toString(std::move(err)); }
-
-
-// LLVM's target registry is process-wide; registering the native target once
-// (a function-local static, thread-safe) is the one piece of global state.
-Status initNativeTarget() {
-  static const bool ok = [] {
-    return !::llvm::InitializeNativeTarget() && !::llvm::InitializeNativeTargetAsmPrinter() &&
-           !::llvm::InitializeNativeTargetAsmParser();
-  }();
-  return ok ? Status::ok() : internalError("llvm backend: LLVM has no target for this host");
-}
-
-double msSince(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
-
-::llvm::OptimizationLevel optLevel(int level) {
-  switch (level) {
-    case 0: return ::llvm::OptimizationLevel::O0;
-    case 1: return ::llvm::OptimizationLevel::O1;
-    case 2: return ::llvm::OptimizationLevel::O2;
-    default: return ::llvm::OptimizationLevel::O3;
-  }
-}
-
-// glibc's vector math library (libmvec) when the host has AVX2: its AVX2
-// entry points (_ZGVdN8v_expf, ...) let the loop vectorizer vectorize exp,
-// log, pow, sin, cos and tan instead of scalarizing each lane into a libm
-// call (which made exp-heavy kernels slow to run and to compile). Null when
-// it cannot be used; loaded once per process (a function-local static).
-const char* vectorMathLibrary(const ::llvm::StringMap<bool>& features) {
-  static const bool loaded = [] {
-    std::string err;
-    return !::llvm::sys::DynamicLibrary::LoadLibraryPermanently("libmvec.so.1", &err);
-  }();
-  auto avx2 = features.find("avx2");
-  return loaded && avx2 != features.end() && avx2->second ? "libmvec.so.1" : nullptr;
-}
-
-// The standard per-module pipeline for the target machine (its TTI drives
-// the loop and SLP vectorizers with the host's vector width).
-void optimizeModule(::llvm::Module& m, ::llvm::TargetMachine& tm, int level, bool vectorMath) {
-  ::llvm::TargetLibraryInfoImpl tlii(::llvm::Triple(m.getTargetTriple()));
-  if (vectorMath) tlii.addVectorizableFunctionsFromVecLib(::llvm::TargetLibraryInfoImpl::LIBMVEC_X86, tm.getTargetTriple());
-  ::llvm::LoopAnalysisManager lam;
-  ::llvm::FunctionAnalysisManager fam;
-  ::llvm::CGSCCAnalysisManager cgam;
-  ::llvm::ModuleAnalysisManager mam;
-  ::llvm::PipelineTuningOptions pto;
-  pto.LoopVectorization = level >= 2;
-  pto.SLPVectorization = level >= 2;
-  ::llvm::PassBuilder pb(&tm, pto);
-  fam.registerPass([&] { return ::llvm::TargetLibraryAnalysis(tlii); });  // before the defaults
-  pb.registerModuleAnalyses(mam);
-  pb.registerCGSCCAnalyses(cgam);
-  pb.registerFunctionAnalyses(fam);
-  pb.registerLoopAnalyses(lam);
-  pb.crossRegisterProxies(lam, fam, cgam, mam);
-  ::llvm::ModulePassManager mpm = level == 0 ? pb.buildO0DefaultPipeline(::llvm::OptimizationLevel::O0)
-                                             : pb.buildPerModuleDefaultPipeline(optLevel(level));
-  // Vector intrinsics (llvm.exp.v8f32) become libmvec calls here: the JIT's
-  // code generator has its own library info without the vector library.
-  if (vectorMath) mpm.addPass(::llvm::createModuleToFunctionPassAdaptor(::llvm::ReplaceWithVeclib()));
-  mpm.run(m, mam);
-}
-
-// A symbol name for dispatch i: the index keeps it unique, the prefix keeps
-// it apart from libm's names (a dispatch could be called "exp").
-std::string symbolName(size_t i, const std::string& dispatch) {
-  std::string s = fmt::format("ingot_k{}_", i);
-  for (char c : dispatch) s += (std::isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
-  return s;
-}
 
 class LlvmProvider final : public rt::DeviceProvider {
  public:
@@ -229,29 +140,20 @@ Expected<JitKernels> compileDispatches(std::vector<kir::Dispatch> dispatches, co
   if (!tm) return internalError("llvm backend: target machine: {}", errorText(tm.takeError()));
 
   const ::llvm::StringMap<bool> features = ::llvm::sys::getHostCPUFeatures();
-  llvmcg::CodegenTarget target = hostTarget(features);
+  llvmcg::CodegenTarget target = targetFromFeatures(features);
   target.loopContractions = options.loopContractions;
-  auto ctx = std::make_unique<::llvm::LLVMContext>();
-  auto mod = std::make_unique<::llvm::Module>("ingot", *ctx);
-  mod->setDataLayout((*tm)->createDataLayout());
-  mod->setTargetTriple((*tm)->getTargetTriple().str());
-
-  for (size_t i = 0; i < dispatches.size(); ++i) {
-    const kir::Dispatch& d = dispatches[i];
+  for (const kir::Dispatch& d : dispatches) {
     impl->names.push_back(d.name);
     std::vector<uint64_t> need;
     for (const kir::Binding& b : d.bindings) need.push_back(static_cast<uint64_t>(b.elements()) * dtypeSize(b.dtype));
     impl->bytes.push_back(std::move(need));
-    impl->info.emplace_back();
-    if (d.opaque) {
-      ++impl->stats.opaque;
-      continue;
-    }
-    llvmcg::KernelEmitter emitter(d, *mod, target);
-    INGOT_RETURN_IF_ERROR(emitter.emit(symbolName(i, d.name)).status());
-    impl->info.back() = emitter.info();
-    ++impl->stats.compiled;
   }
+  INGOT_ASSIGN_OR_RETURN(BuiltModule built, buildModule(dispatches, **tm, target));
+  impl->info = std::move(built.info);
+  impl->stats.compiled = built.compiled;
+  impl->stats.opaque = built.opaque;
+  std::unique_ptr<::llvm::LLVMContext> ctx = std::move(built.context);
+  std::unique_ptr<::llvm::Module> mod = std::move(built.module);
   impl->stats.codegenMs = msSince(t0);
 
   impl->fns.assign(dispatches.size(), nullptr);

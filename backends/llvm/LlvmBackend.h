@@ -83,6 +83,25 @@ struct DeviceOptions {
   unsigned threads = 0;
 };
 std::unique_ptr<rt::DeviceProvider> makeDeviceProvider(const DeviceOptions& options);
+
+// Ahead-of-time code for a graph (CodeEmission.cpp): the optimized LLVM IR,
+// the assembly or an ELF object with one function per non-opaque dispatch
+// (`void ingot_k<i>_<name>(ptr bindings, i64 begin, i64 end, ptr scratch)`,
+// the JIT's ABI). `cpu` picks the instruction set: "native" (this machine),
+// or an LLVM CPU name such as "x86-64" (SSE2 only), "x86-64-v2",
+// "x86-64-v3" (AVX2, FMA), "x86-64-v4" (AVX-512) or "znver3", so code built
+// here also runs on older CPUs. An unknown name is an InvalidInput error.
+// Kernels that use glibc's vector math library (AVX2 and up) reference its
+// symbols (_ZGVdN8v_expf, ...): link with -lmvec.
+enum class CodeKind { LlvmIr, Assembly, Object };
+struct CodeOptions {
+  CodeKind kind = CodeKind::Assembly;
+  std::string cpu = "native";
+  int optLevel = 3;
+};
+Expected<std::string> emitCode(const ir::Graph& g, const CodeOptions& options);
+// The CPU names `cpu` accepts besides "native" (for --help and errors).
+std::vector<std::string> knownCpuNames();
 // makeDeviceProvider(DeviceOptions{}).
 std::unique_ptr<rt::DeviceProvider> makeDeviceProvider();
 

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "backends/common/ProgramBuilder.h"
+#include "backends/llvm/LlvmBackend.h"
 #include "ir/DotPrinter.h"
 #include "ir/TextPrinter.h"
 #include "support/FileIO.h"
@@ -71,10 +72,47 @@ const std::vector<EmitKind>& emitKinds() {
   return kinds;
 }
 
+// Machine code from the llvm backend (--emit llvm-ir|asm|obj).
+struct CodeEmitKind {
+  std::string name;
+  std::string description;
+  backends::llvm_backend::CodeKind kind;
+};
+
+const std::vector<CodeEmitKind>& codeEmitKinds() {
+  static const std::vector<CodeEmitKind> kinds = {
+      {"llvm-ir", "the llvm backend's optimized LLVM IR (one function per dispatch)",
+       backends::llvm_backend::CodeKind::LlvmIr},
+      {"asm", "the llvm backend's assembly for --cpu", backends::llvm_backend::CodeKind::Assembly},
+      {"obj", "an ELF object file with the kernels for --cpu (needs -o)", backends::llvm_backend::CodeKind::Object},
+  };
+  return kinds;
+}
+
 std::string emitNames() {
   std::string out;
   for (const auto& k : emitKinds()) out += (out.empty() ? "" : ", ") + k.name;
+  for (const auto& k : codeEmitKinds()) out += ", " + k.name;
   return out;
+}
+
+// --emit llvm-ir|asm|obj [--cpu NAME]: code for the graph (or training step).
+int emitMachineCode(const ParsedArgs& args, CliIO& io, const CodeEmitKind& kind, const ir::Graph& graph,
+                    const std::string& path) {
+  backends::llvm_backend::CodeOptions options;
+  options.kind = kind.kind;
+  options.cpu = args.get("--cpu").value_or("native");
+  std::optional<std::string> out = args.get("--output");
+  if (kind.kind == backends::llvm_backend::CodeKind::Object && !out)
+    return reportError(invalidInput("--emit obj writes a binary file: give -o FILE"), io);
+  auto code = backends::llvm_backend::emitCode(graph, options);
+  if (!code.ok()) return reportError(code.status().withContext(path), io);
+  if (!out) {
+    io.out << *code;
+    return kExitOk;
+  }
+  Status s = writeFileBytes(*out, *code);
+  return s.isOk() ? kExitOk : reportError(s, io);
 }
 
 int compile(const ParsedArgs& args, CliIO& io) {
@@ -84,7 +122,13 @@ int compile(const ParsedArgs& args, CliIO& io) {
   const EmitKind* kind = nullptr;
   for (const auto& k : emitKinds())
     if (k.name == emit) kind = &k;
-  if (!kind) return reportError(invalidInput("--emit {}: expected one of {}", emit, emitNames()), io);
+  const CodeEmitKind* codeKind = nullptr;
+  for (const auto& k : codeEmitKinds())
+    if (k.name == emit) codeKind = &k;
+  if (!kind && !codeKind) return reportError(invalidInput("--emit {}: expected one of {}", emit, emitNames()), io);
+  if (args.has("--cpu") && !codeKind) return reportError(invalidInput("--cpu applies to --emit llvm-ir, asm and obj"), io);
+  if (auto t = args.get("--target"); t && *t != "llvm")
+    return reportError(invalidInput("--target {}: code can be emitted for llvm (the CPU backend) only", *t), io);
 
   backends::PipelineOptions options;
   options.fuse = !args.has("--no-fuse");
@@ -109,6 +153,8 @@ int compile(const ParsedArgs& args, CliIO& io) {
   auto step = trainingStepFromFlags(args, *model->graph);
   if (!step.ok()) return reportError(step.status().withContext(path), io);
   const ir::Graph* graph = *step ? (*step)->graph.get() : model->graph.get();
+
+  if (codeKind) return emitMachineCode(args, io, *codeKind, *graph, path);
 
   auto program = backends::compileToDispatches(*graph, options);
   if (!program.ok()) return reportError(program.status().withContext(path), io);
@@ -138,6 +184,7 @@ int compile(const ParsedArgs& args, CliIO& io) {
 std::string emitHelp() {
   std::string out = "--emit kinds:\n";
   for (const auto& k : emitKinds()) out += fmt::format("  {:<11} {}\n", k.name, k.description);
+  for (const auto& k : codeEmitKinds()) out += fmt::format("  {:<11} {}\n", k.name, k.description);
   return out;
 }
 
@@ -149,7 +196,10 @@ Command compileCommand() {
           "compile", "MODEL", 1, 1,
           "Compile MODEL (.onnx or text IR): optimize, fuse, lower to dispatches and plan memory.",
           {
-              {"--emit", "KIND", "what to print: summary, ir, dispatches, plan (default summary)"},
+              {"--emit", "KIND", "what to print: summary, ir, dispatches, plan, llvm-ir, asm, obj (default summary)"},
+              {"--target", "NAME", "the backend code is emitted for with llvm-ir/asm/obj: llvm (the default)"},
+              {"--cpu", "NAME", "with llvm-ir/asm/obj: native (default), x86-64, x86-64-v2, x86-64-v3, x86-64-v4, "
+                                "or another LLVM CPU name"},
               {"--output", "FILE", "write what --emit produces to FILE instead of stdout", false, "-o"},
               {"--explain-fusion", "", "print which ops were fused into which group, and why each other op was not"},
               {"--dot", "FILE", "write the fused graph to FILE in Graphviz form (fused groups as clusters)"},
@@ -166,8 +216,8 @@ Command compileCommand() {
               {"--loss", "NAME", "with --train: the loss (default as for `ingot train`)"},
           },
           emitHelp() +
-              "Artifacts (-o model.ingot with code for a target) come with the CPU backend;\n"
-              "today compile shows what the target-independent pipeline produces."},
+              "Example: ingot compile model.onnx --batch 1 --emit asm --cpu x86-64-v3 -o model.s\n"
+              "Artifacts (one file with plan, weights and code) come with the C API."},
       &compile};
 }
 
