@@ -186,6 +186,102 @@ Status softmax(LoweringContext& ctx) {
   return Status::ok();
 }
 
+// ArgMax / ArgMin along one axis, exactly as the reference kernel: the first
+// extreme element (the last with select_last_index), and a NaN counts as the
+// extreme (the first NaN, or the last with select_last_index).
+template <bool IsMax>
+Status argExtreme(LoweringContext& ctx) {
+  kir::KernelBuilder& b = ctx.builder();
+  const TensorType& x = ctx.op().operandType(0);
+  const DType t = x.dtype;
+  if (t == DType::Bool) return ctx.unsupported("dtype");
+  const auto rank = static_cast<int64_t>(x.shape.size());
+  int64_t axis = ctx.op().getInt("axis");
+  if (axis < 0) axis += rank;
+  if (axis < 0 || axis >= rank || x.shape[static_cast<size_t>(axis)] < 1) return ctx.unsupported("bad axis");
+  const auto ax = static_cast<size_t>(axis);
+  const bool takeLast = ctx.op().getInt("select_last_index") != 0;
+  const bool keepDims = ctx.op().getInt("keepdims") != 0;
+  Shape kept = x.shape;
+  kept.erase(kept.begin() + axis);
+  std::vector<ExprId> grid = ctx.setGrid(kept);
+  std::vector<ExprId> index = grid;
+  index.insert(index.begin() + axis, b.constInt(0));
+  INGOT_ASSIGN_OR_RETURN(ExprId first, ctx.operandAt(0, index));
+  VarId best = b.acc("best", first);
+  VarId bestAt = b.acc("best_at", b.constInt(0));
+  VarId j = b.beginFor("j", x.shape[ax] - 1);
+  ExprId at = b.binary(BinaryOp::Add, b.var(j), b.constInt(1));
+  index[ax] = at;
+  INGOT_ASSIGN_OR_RETURN(ExprId c, ctx.operandAt(0, index));
+  ExprId cur = b.var(best);
+  ExprId better = b.select(b.binary(BinaryOp::Eq, c, cur), b.constBool(takeLast),
+                           b.binary(IsMax ? BinaryOp::Gt : BinaryOp::Lt, c, cur));
+  if (isFloat(t)) {
+    ExprId curNan = b.unary(UnaryOp::IsNaN, cur), cNan = b.unary(UnaryOp::IsNaN, c);
+    better = b.select(curNan, takeLast ? cNan : b.constBool(false), b.select(cNan, b.constBool(true), better));
+  }
+  // Both updates read the comparison with the old best.
+  const ExprId isBetter = b.var(b.let("better", better));
+  b.assign(bestAt, b.select(isBetter, at, b.var(bestAt)));
+  b.assign(best, b.select(isBetter, c, cur));
+  b.endFor();
+  std::vector<ExprId> out = grid;
+  if (keepDims) out.insert(out.begin() + axis, b.constInt(0));
+  return ctx.storeResult(0, out, b.var(bestAt));
+}
+
+// NegativeLogLikelihoodLoss on input [N, C] (rank 2; higher ranks keep the
+// reference kernel): -weight[t] * input[n, t] per sample, 0 where t is
+// ignore_index; sums and the weight total in f64 as the reference does. A
+// target outside [0, C) that is not ignore_index makes the value NaN (the
+// reference kernel reports an error; a kernel cannot), and the load stays in
+// bounds.
+Status negativeLogLikelihood(LoweringContext& ctx) {
+  kir::KernelBuilder& b = ctx.builder();
+  const TensorType& x = ctx.op().operandType(0);
+  if (x.shape.size() != 2) return ctx.unsupported("input of rank other than 2");
+  const int64_t n = x.shape[0], classes = x.shape[1];
+  const DType t = x.dtype;
+  const std::string reduction = ctx.op().getString("reduction");
+  const int64_t ignoreIndex = ctx.op().getInt("ignore_index");
+  const bool weighted = ctx.op().hasOperand(2);
+  // Per sample i: (value, weight) in f64.
+  auto sample = [&](ExprId i) -> Expected<std::pair<ExprId, ExprId>> {
+    INGOT_ASSIGN_OR_RETURN(ExprId rawTarget, ctx.operandAt(1, {i}));
+    ExprId target = b.cast(rawTarget, DType::I64);
+    ExprId ignored = b.binary(BinaryOp::Eq, target, b.constInt(ignoreIndex));
+    ExprId inRange = b.binary(BinaryOp::And, b.binary(BinaryOp::Ge, target, b.constInt(0)),
+                              b.binary(BinaryOp::Lt, target, b.constInt(classes)));
+    ExprId safe = b.select(inRange, target, b.constInt(0));
+    INGOT_ASSIGN_OR_RETURN(ExprId logp, ctx.operandAt(0, {i, safe}));
+    ExprId w = b.constFloat(1, DType::F64);
+    if (weighted) {
+      INGOT_ASSIGN_OR_RETURN(ExprId wv, ctx.operandAt(2, {safe}));
+      w = b.cast(wv, DType::F64);
+    }
+    ExprId value = b.binary(BinaryOp::Mul, b.unary(UnaryOp::Neg, w), b.cast(logp, DType::F64));
+    value = b.select(inRange, value, b.constFloat(NAN, DType::F64));
+    ExprId zero = b.constFloat(0, DType::F64);
+    return std::make_pair(b.select(ignored, zero, value), b.select(ignored, zero, w));
+  };
+  if (reduction == "none") {
+    std::vector<ExprId> grid = ctx.setGrid({n});
+    INGOT_ASSIGN_OR_RETURN(auto vw, sample(grid[0]));
+    return ctx.storeResult(0, grid, b.cast(vw.first, t));
+  }
+  ctx.setGrid({});
+  VarId sum = b.acc("sum", b.constFloat(0, DType::F64));
+  VarId weights = b.acc("weights", b.constFloat(0, DType::F64));
+  VarId i = b.beginFor("n", n);
+  INGOT_ASSIGN_OR_RETURN(auto vw, sample(b.var(i)));
+  b.assign(sum, b.binary(BinaryOp::Add, b.var(sum), vw.first));
+  b.assign(weights, b.binary(BinaryOp::Add, b.var(weights), vw.second));
+  b.endFor();
+  ExprId result = reduction == "sum" ? b.var(sum) : b.binary(BinaryOp::Div, b.var(sum), b.var(weights));
+  return ctx.storeResult(0, {}, b.cast(result, t));
+}
+
 }  // namespace
 
 void registerReductionLowerings(OpRegistry& r) {
@@ -217,6 +313,9 @@ void registerReductionLowerings(OpRegistry& r) {
   attach(r, "ReduceLogSumExp", logSumExp);
   attach(r, "Softmax", softmax<false>);
   attach(r, "LogSoftmax", softmax<true>);
+  attach(r, "ArgMax", argExtreme<true>);
+  attach(r, "ArgMin", argExtreme<false>);
+  attach(r, "NegativeLogLikelihoodLoss", negativeLogLikelihood);
 }
 
 }  // namespace ingot::ir::lowering

@@ -123,6 +123,31 @@ Status gather(LoweringContext& ctx) {
 
 }  // namespace
 
+// OneHot with integer indices: values[1] where the (wrapped) index equals
+// the position along the new axis, values[0] elsewhere; an index outside
+// [-depth, depth) is hot nowhere, as in the reference kernel. Float indices
+// (truncated, NaN/inf checks) stay with the reference kernel.
+Status oneHot(LoweringContext& ctx) {
+  kir::KernelBuilder& b = ctx.builder();
+  const TensorType& indices = ctx.op().operandType(0);
+  if (!isInteger(indices.dtype) || indices.dtype == DType::U64) return ctx.unsupported("index dtype");
+  const int64_t depth = ctx.op().getInt("depth");
+  const auto rank = static_cast<int64_t>(indices.shape.size()) + 1;
+  int64_t axis = ctx.op().getInt("axis");
+  if (axis < 0) axis += rank;
+  if (axis < 0 || axis >= rank) return ctx.unsupported("bad axis");
+  std::vector<ExprId> at = ctx.resultIndex();
+  const ExprId position = at[static_cast<size_t>(axis)];
+  at.erase(at.begin() + axis);
+  INGOT_ASSIGN_OR_RETURN(ExprId raw, ctx.operandAt(0, at));
+  ExprId index = b.cast(raw, DType::I64);
+  index = b.select(b.binary(BinaryOp::Lt, index, b.constInt(0)), b.binary(BinaryOp::Add, index, b.constInt(depth)), index);
+  INGOT_ASSIGN_OR_RETURN(ExprId off, ctx.operandFlat(1, b.constInt(0)));
+  INGOT_ASSIGN_OR_RETURN(ExprId on, ctx.operandFlat(1, b.constInt(1)));
+  ctx.setResult(b.select(b.binary(BinaryOp::Eq, index, position), on, off));
+  return Status::ok();
+}
+
 void registerShapeLowerings(OpRegistry& r) {
   for (const char* name : {"Reshape", "Flatten", "Squeeze", "Unsqueeze"}) attach(r, name, view);
   attach(r, "Transpose", transpose);
@@ -131,6 +156,7 @@ void registerShapeLowerings(OpRegistry& r) {
   attach(r, "Slice", slice);
   attach(r, "Concat", concat);
   attach(r, "Gather", gather);
+  attach(r, "OneHot", oneHot);
 }
 
 }  // namespace ingot::ir::lowering

@@ -141,7 +141,7 @@ void registerLossOps(OpRegistry& r) {
                                     {"ignore_index", AttrKind::Int, Attribute(kNoIgnoreIndex)}};
   registerOp(r, makeOp("NegativeLogLikelihoodLoss",
                        "-weight[t] * input[n, t, d] per target t, reduced by none/sum/weighted mean",
-                       {{"input"}, {"target"}, {"weight", true}}, attrs, FusionClass::Opaque,
+                       {{"input"}, {"target"}, {"weight", true}}, attrs, FusionClass::Reduction,
                        [](const OpContext& c) { return lossTypes(c, false); }, nllKernel));
   registerOp(r, makeOp("SoftmaxCrossEntropyLoss",
                        "NegativeLogLikelihoodLoss of log-softmax over axis 1; results loss, log_prob",

@@ -117,6 +117,12 @@ std::vector<OpCase> buildCases() {
        {in(i64, {5, 2})}},
       {"OneHot/default_axis", "OneHot", {{"depth", A(4)}}, {in(i64, {2, 3}, Gen::Small), in(f32, {2})}},
       {"OneHot/axis0", "OneHot", {{"depth", A(3)}, {"axis", A(0)}}, {in(i32, {5}, Gen::Small), in(i64, {2})}},
+      // Indices in [-5, 5): negative ones wrap, those outside [-3, 3) are hot nowhere.
+      {"OneHot/wrap_and_out_of_range", "OneHot", {{"depth", A(3)}}, {in(i64, {12}), in(f32, {2})}},
+      // Arg extremes; integer data in [-5, 5) has ties (first, or last with select_last_index).
+      {"ArgMax/axis1", "ArgMax", {{"axis", A(1)}}, {in(f32, {3, 5})}},
+      {"ArgMax/select_last_ties", "ArgMax", {{"axis", A(1)}, {"select_last_index", A(1)}}, {in(i32, {4, 9})}},
+      {"ArgMin/axis0_no_keepdims", "ArgMin", {{"axis", A(0)}, {"keepdims", A(0)}}, {in(i64, {7, 3})}},
       {"EyeLike/k1_f64", "EyeLike", {{"k", A(1)}, {"dtype", A("f64")}}, {in(i32, {3, 4})}},
       {"Pad/constant", "Pad", {{"pads", A(I{1, 0, 2, 1})}}, {in(f32, {2, 3}), in(f32, {})}},
       {"Pad/zero", "Pad", {{"pads", A(I{0, 1, 1, 0})}}, {in(i64, {2, 3})}},
@@ -139,6 +145,10 @@ std::vector<OpCase> buildCases() {
       // Losses: targets are valid class indices (Gen::ClassIndex); two rows set ignore_index.
       {"NegativeLogLikelihoodLoss/mean_weight", "NegativeLogLikelihoodLoss", {},
        {in(f32, {4, 5}), classIndex(i64, {4}, 5), in(f32, {5}, Gen::Positive)}},
+      {"NegativeLogLikelihoodLoss/sum_ii", "NegativeLogLikelihoodLoss", {{"reduction", A("sum")}, {"ignore_index", A(2)}},
+       {in(f32, {8, 4}), classIndex(i64, {8}, 4)}},
+      {"NegativeLogLikelihoodLoss/none_f64", "NegativeLogLikelihoodLoss", {{"reduction", A("none")}},
+       {in(f64, {5, 3}), classIndex(i32, {5}, 3)}},
       {"NegativeLogLikelihoodLoss/none_kdim_ii", "NegativeLogLikelihoodLoss",
        {{"reduction", A("none")}, {"ignore_index", A(1)}}, {in(f32, {2, 3, 4}), classIndex(i32, {2, 4}, 3)}},
       {"SoftmaxCrossEntropyLoss/sum_kdim_weight", "SoftmaxCrossEntropyLoss", {{"reduction", A("sum")}},
