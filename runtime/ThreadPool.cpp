@@ -71,6 +71,29 @@ void ThreadPool::reserveScratch(size_t bytes) {
   scratchBytes_ = bytes;
 }
 
+namespace {
+
+constexpr unsigned kTaskBits = 11;  // up to 1024 threads (resolveThreadCount's limit) plus one
+constexpr uint64_t kTaskMask = (uint64_t{1} << kTaskBits) - 1;
+
+uint64_t jobOf(uint64_t state) { return state >> (2 * kTaskBits); }
+unsigned tasksOf(uint64_t state) { return static_cast<unsigned>((state >> kTaskBits) & kTaskMask); }
+unsigned nextOf(uint64_t state) { return static_cast<unsigned>(state & kTaskMask); }
+
+}  // namespace
+
+bool ThreadPool::runOneTask() {
+  uint64_t s = state_.load(std::memory_order_acquire);
+  while (nextOf(s) < tasksOf(s)) {
+    if (state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel, std::memory_order_acquire)) {
+      fn_(ctx_, nextOf(s));
+      done_.fetch_add(1, std::memory_order_acq_rel);
+      return true;
+    }
+  }
+  return false;
+}
+
 void ThreadPool::runImpl(unsigned tasks, TaskFn fn, void* ctx) {
   tasks = std::min(tasks, size());
   if (tasks == 0) return;
@@ -80,44 +103,42 @@ void ThreadPool::runImpl(unsigned tasks, TaskFn fn, void* ctx) {
   }
   fn_ = fn;
   ctx_ = ctx;
-  tasks_ = tasks;
-  // Every worker reports back, also those without a task this time: a
-  // worker still reading the last job's fields while the next one is
-  // published would be a race.
-  pending_.store(static_cast<unsigned>(workers_.size()), std::memory_order_relaxed);
+  done_.store(0, std::memory_order_relaxed);
   {
     // Under the mutex so a worker between its last check and its wait
-    // cannot miss the new generation.
+    // cannot miss the new job.
     std::lock_guard<std::mutex> lock(mutex_);
-    generation_.fetch_add(1, std::memory_order_release);
+    ++jobId_;
+    state_.store((jobId_ << (2 * kTaskBits)) | (uint64_t{tasks} << kTaskBits), std::memory_order_release);
   }
   if (sleeping_.load(std::memory_order_acquire) > 0) wake_.notify_all();
-  fn(ctx, 0);
-  for (int i = 0; pending_.load(std::memory_order_acquire) != 0; ++i) backoff(i);
+  while (runOneTask()) {
+  }
+  for (int i = 0; done_.load(std::memory_order_acquire) != tasks; ++i) backoff(i);
 }
 
-void ThreadPool::workerLoop(unsigned index) {
+void ThreadPool::workerLoop(unsigned) {
   uint64_t seen = 0;
   for (;;) {
     // Spin a while for the next job, then sleep.
     auto until = std::chrono::steady_clock::now() + kSpin;
-    uint64_t g = generation_.load(std::memory_order_acquire);
-    for (int spins = 0; g == seen && !stop_.load(std::memory_order_relaxed); ++spins) {
+    uint64_t job = jobOf(state_.load(std::memory_order_acquire));
+    for (int spins = 0; job == seen && !stop_.load(std::memory_order_relaxed); ++spins) {
       backoff(spins);
       if ((spins & 255) == 255 && std::chrono::steady_clock::now() > until) break;
-      g = generation_.load(std::memory_order_acquire);
+      job = jobOf(state_.load(std::memory_order_acquire));
     }
-    if (g == seen) {
+    if (job == seen) {
       std::unique_lock<std::mutex> lock(mutex_);
       sleeping_.fetch_add(1);
-      wake_.wait(lock, [&] { return stop_.load() || generation_.load(std::memory_order_acquire) != seen; });
+      wake_.wait(lock, [&] { return stop_.load() || jobOf(state_.load(std::memory_order_acquire)) != seen; });
       sleeping_.fetch_sub(1);
-      g = generation_.load(std::memory_order_acquire);
+      job = jobOf(state_.load(std::memory_order_acquire));
     }
     if (stop_.load()) return;
-    seen = g;
-    if (index < tasks_) fn_(ctx_, index);
-    pending_.fetch_sub(1, std::memory_order_acq_rel);
+    seen = job;
+    while (runOneTask()) {
+    }
   }
 }
 

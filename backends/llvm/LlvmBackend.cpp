@@ -102,7 +102,8 @@ Status JitKernels::run(size_t i, std::span<std::byte* const> bindings, std::span
   const unsigned threads = pool ? pool->size() : 1;
   const double work = static_cast<double>(k.units) * k.nsPerUnit;
   if (threads > 1 && k.units > 1 && work >= kSplitNs) {
-    // Contiguous, balanced unit ranges, one per participant.
+    // Contiguous, balanced unit ranges, one per task (tasks are claimed by
+    // whichever threads are running, the calling thread included).
     const int64_t tasks = std::min<int64_t>(threads, k.units);
     pool->reserveScratch(k.scratchBytes);
     pool->run(threads, [&](unsigned t) {
