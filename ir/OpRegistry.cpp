@@ -75,6 +75,7 @@ const OpRegistry& OpRegistry::builtin() {
     registerPadOps(r);
     registerNormalizationOps(r);
     registerLossOps(r);
+    registerOptimizerOps(r);
     registerFusedOps(r);
     // Rules that attach to the ops registered above.
     registerGradientRules(r);

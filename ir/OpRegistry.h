@@ -168,6 +168,7 @@ void registerIndexingOps(OpRegistry& r);
 void registerPadOps(OpRegistry& r);
 void registerNormalizationOps(OpRegistry& r);
 void registerLossOps(OpRegistry& r);
+void registerOptimizerOps(OpRegistry& r);
 void registerFusedOps(OpRegistry& r);
 // Attach gradient rules (ir/grads/) and lowering rules (ir/kernel/) to the
 // ops above.

@@ -104,9 +104,12 @@ class GroupLowerer {
     for (const ir::Value* o : group_.outputs)
       if (!o->producer() || !inGroup_.count(o->producer()))
         return unsupported("{}: output %{} is not computed in the group", group_.label, o->name());
-    if (root.op().fusion == ir::FusionClass::Reduction) {
-      if (group_.outputs.size() != 1 || group_.outputs[0]->producer() != &root)
-        return unsupported("{}: a reduction group may only write the reduction's result", group_.label);
+    // Root rules: reductions, and ops with several results (each stored by
+    // the rule; such ops are never inlined into another).
+    if (root.op().fusion == ir::FusionClass::Reduction || root.results().size() > 1) {
+      for (const ir::Value* o : group_.outputs)
+        if (o->producer() != &root)
+          return unsupported("{}: a root-rule group may only write its root's results", group_.label);
       INGOT_RETURN_IF_ERROR(invoke(root, {}, true).status());
     } else {
       const Shape& shape = root.result(0)->shape();

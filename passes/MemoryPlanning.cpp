@@ -13,15 +13,40 @@ uint64_t byteSize(const ir::Value* v) {
   return static_cast<uint64_t>(numElements(v->shape())) * dtypeSize(v->dtype());
 }
 
-// Whether dispatch `d` may write binding `out` over binding `in`: a plain
-// elementwise kernel (one store, no loops or contraction) that reads `in`
-// only at the index it stores to.
+// Whether expression `e` loads from `binding` (anywhere in its DAG).
+bool loadsFrom(const kir::Dispatch& d, kir::ExprId e, int32_t binding, std::vector<char>& seen) {
+  if (e < 0 || static_cast<size_t>(e) >= d.exprs.size() || seen[static_cast<size_t>(e)]) return false;
+  seen[static_cast<size_t>(e)] = 1;
+  const kir::Expr& x = d.exprs[static_cast<size_t>(e)];
+  if (x.kind == kir::ExprKind::Load && x.i == binding) return true;
+  return loadsFrom(d, x.a, binding, seen) || loadsFrom(d, x.b, binding, seen) || loadsFrom(d, x.c, binding, seen);
+}
+
+// Whether `out` may be written over `in` (in = -1: a dispatch that does not
+// read it): the body is lets then stores, all at one index, `in` is read only
+// at that index, and with several stores only by lets (evaluated before the
+// first store, so no store can change what a later one reads).
 bool elementwiseInPlace(const kir::Dispatch& d, int32_t in, int32_t out) {
-  if (d.opaque || d.contraction || d.body.size() != 1) return false;
-  const kir::Stmt& s = d.body[0];
-  if (s.kind != kir::StmtKind::Store || s.binding != out) return false;
+  if (d.opaque || d.contraction || d.body.empty()) return false;
+  size_t stores = 0;
+  bool storesOut = false;
+  kir::ExprId index = kir::kNoExpr;
+  for (const kir::Stmt& s : d.body) {
+    if (s.kind == kir::StmtKind::Let && stores == 0) continue;
+    if (s.kind != kir::StmtKind::Store) return false;
+    if (index != kir::kNoExpr && s.index != index) return false;
+    index = s.index;
+    storesOut |= s.binding == out;
+    ++stores;
+  }
+  if (!storesOut) return false;
   for (const kir::Expr& e : d.exprs)
-    if (e.kind == kir::ExprKind::Load && e.i == in && e.a != s.index) return false;
+    if (e.kind == kir::ExprKind::Load && e.i == in && e.a != index) return false;
+  if (stores > 1 && in >= 0) {
+    std::vector<char> seen(d.exprs.size(), 0);
+    for (const kir::Stmt& s : d.body)
+      if (s.kind == kir::StmtKind::Store && loadsFrom(d, s.value, in, seen)) return false;
+  }
   return true;
 }
 

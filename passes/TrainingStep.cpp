@@ -208,13 +208,6 @@ Expected<AdamScalars> adamScalars(Builder& b, const OptimizerOptions& o, DType d
   return s;
 }
 
-// m := m * beta + g * (1 - beta), as PyTorch's mul_/add_ (alpha) order.
-Expected<Value*> movingAverage(Builder& b, Value* m, Value* x, double beta, const std::string& hint) {
-  INGOT_ASSIGN_OR_RETURN(Value * decayed, b.scale(m, beta));
-  INGOT_ASSIGN_OR_RETURN(Value * fresh, b.scale(x, 1.0 - beta));
-  return b.add(decayed, fresh, hint);
-}
-
 Status appendOptimizer(Builder& b, const OptimizerOptions& o, const std::vector<Value*>& params,
                        const std::vector<Value*>& grads, std::vector<std::string>& state) {
   ir::Graph& g = b.graph();
@@ -223,8 +216,8 @@ Status appendOptimizer(Builder& b, const OptimizerOptions& o, const std::vector<
     Value* p = params[i];
     Value* grad = grads[i];
     const std::string& name = p->name();
-    Value* decayedParam = p;
-    if (o.weightDecay != 0 && o.kind != OptimizerKind::AdamW) {
+    // L2 for SGD; Adam folds it into its fused update.
+    if (o.weightDecay != 0 && o.kind == OptimizerKind::Sgd) {
       INGOT_ASSIGN_OR_RETURN(Value * l2, b.scale(p, o.weightDecay));
       INGOT_ASSIGN_OR_RETURN(grad, b.add(grad, l2));
     }
@@ -247,30 +240,28 @@ Status appendOptimizer(Builder& b, const OptimizerOptions& o, const std::vector<
       INGOT_ASSIGN_OR_RETURN(next, b.add(p, delta, name + "_next"));
     } else {
       if (!adam) { INGOT_ASSIGN_OR_RETURN(adam, adamScalars(b, o, p->dtype(), state)); }
-      if (o.kind == OptimizerKind::AdamW && o.weightDecay != 0) {
-        INGOT_ASSIGN_OR_RETURN(decayedParam, b.scale(p, 1.0 - o.lr * o.weightDecay));
-      }
+      // One fused AdamUpdate per parameter (ir/ops/OptimizerOps.cpp): the
+      // same arithmetic in one pass over param, grad and moments. The
+      // division by sqrt(1 - beta2^t) is a multiplication by its reciprocal
+      // (computed in f64), which differs from PyTorch's by at most an ulp.
       INGOT_ASSIGN_OR_RETURN(Value * m, zeroState(g, name + ".m", p->type()));
       INGOT_ASSIGN_OR_RETURN(Value * v, zeroState(g, name + ".v", p->type()));
-      INGOT_ASSIGN_OR_RETURN(Value * mNext, movingAverage(b, m, grad, o.beta1, name + ".m_next"));
-      INGOT_ASSIGN_OR_RETURN(Value * sq, b.mul(grad, grad));
-      INGOT_ASSIGN_OR_RETURN(Value * vNext, movingAverage(b, v, sq, o.beta2, name + ".v_next"));
-      INGOT_RETURN_IF_ERROR(g.addStateUpdate(m, mNext));
-      INGOT_RETURN_IF_ERROR(g.addStateUpdate(v, vNext));
+      const bool decoupled = o.kind == OptimizerKind::AdamW;
+      Tensor coefficients = Tensor::fromVector<double>(
+          {7}, {o.beta1, 1.0 - o.beta1, o.beta2, 1.0 - o.beta2, o.eps, decoupled ? 0.0 : o.weightDecay,
+                decoupled ? 1.0 - o.lr * o.weightDecay : 1.0});
+      const ir::OpDef* adamOp = ir::OpRegistry::builtin().find("AdamUpdate");
+      if (!adamOp) return internalError("the op registry has no AdamUpdate");
+      INGOT_ASSIGN_OR_RETURN(
+          ir::Node * update,
+          g.addNode(*adamOp, {p, grad, m, v, adam->negStepSize, adam->invSqrtCorrection2},
+                    {{"coefficients", ir::Attribute(std::move(coefficients))}},
+                    {g.freshName(name + "_next"), g.freshName(name + ".m_next"), g.freshName(name + ".v_next")}));
+      next = update->result(0);
+      INGOT_RETURN_IF_ERROR(g.addStateUpdate(m, update->result(1)));
+      INGOT_RETURN_IF_ERROR(g.addStateUpdate(v, update->result(2)));
       state.push_back(m->name());
       state.push_back(v->name());
-      // denom = sqrt(v) / sqrt(1 - beta2^t) + eps; p += -step_size * m / denom.
-      // The division by the scalar is a multiplication by its reciprocal
-      // (computed in f64): one division per element instead of two, which
-      // bound this dispatch; the denominator differs from PyTorch's by at
-      // most an ulp.
-      INGOT_ASSIGN_OR_RETURN(Value * root, b.emit("Sqrt", {vNext}));
-      INGOT_ASSIGN_OR_RETURN(Value * corrected, b.mul(root, adam->invSqrtCorrection2));
-      INGOT_ASSIGN_OR_RETURN(Value * eps, b.scalar(o.eps, p->dtype()));
-      INGOT_ASSIGN_OR_RETURN(Value * denom, b.add(corrected, eps));
-      INGOT_ASSIGN_OR_RETURN(Value * ratio, b.div(mNext, denom));
-      INGOT_ASSIGN_OR_RETURN(Value * delta, b.mul(ratio, adam->negStepSize));
-      INGOT_ASSIGN_OR_RETURN(next, b.add(decayedParam, delta, name + "_next"));
     }
     INGOT_RETURN_IF_ERROR(g.addStateUpdate(p, next));
   }

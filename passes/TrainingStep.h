@@ -46,6 +46,9 @@
 //          reciprocal, computed in f64).
 //   AdamW: p = p * (1 - lr * wd) first (decoupled decay), then Adam with
 //          g = grad.
+//   Adam and AdamW are one AdamUpdate node per parameter (ir/ops/
+//   OptimizerOps.cpp: one pass over parameter, gradient and moments, three
+//   results); SGD is ordinary elementwise ops.
 //
 // Errors (InvalidInput, saying what was expected): a model without exactly
 // one input and one float output, an output whose shape does not fit the

@@ -24,6 +24,7 @@ void registerLoweringRules(OpRegistry& r) {
   lowering::registerShapeLowerings(r);
   lowering::registerReductionLowerings(r);
   lowering::registerContractionLowerings(r);
+  lowering::registerOptimizerLowerings(r);
 }
 
 }  // namespace ingot::ir

@@ -14,6 +14,7 @@ void registerElementwiseLowerings(OpRegistry& r);
 void registerShapeLowerings(OpRegistry& r);
 void registerReductionLowerings(OpRegistry& r);
 void registerContractionLowerings(OpRegistry& r);
+void registerOptimizerLowerings(OpRegistry& r);
 
 // Attaches `rule` to op `name` (skipped when a test registry lacks the op).
 void attach(OpRegistry& r, std::string_view name, LoweringRule rule);

@@ -153,6 +153,15 @@ std::vector<OpCase> buildCases() {
        {{"reduction", A("none")}, {"ignore_index", A(1)}}, {in(f32, {2, 3, 4}), classIndex(i32, {2, 4}, 3)}},
       {"SoftmaxCrossEntropyLoss/sum_kdim_weight", "SoftmaxCrossEntropyLoss", {{"reduction", A("sum")}},
        {in(f32, {2, 4, 3}), classIndex(i64, {2, 3}, 4), in(f32, {4}, Gen::Positive)}},
+      // One fused Adam step (param, grad, m, v >= 0 via Positive, step size, 1/sqrt(correction)).
+      {"AdamUpdate/f32", "AdamUpdate",
+       {{"coefficients", A(Tensor::fromVector<double>({7}, {0.9, 0.1, 0.999, 0.001, 1e-8, 0.01, 1.0}))}},
+       {in(f32, {3, 5}), in(f32, {3, 5}), in(f32, {3, 5}), in(f32, {3, 5}, Gen::Positive), in(f32, {}),
+        in(f32, {}, Gen::Positive)}},
+      {"AdamUpdate/adamw_f64", "AdamUpdate",
+       {{"coefficients", A(Tensor::fromVector<double>({7}, {0.8, 0.2, 0.99, 0.01, 1e-6, 0.0, 0.999}))}},
+       {in(f64, {7}), in(f64, {7}), in(f64, {7}), in(f64, {7}, Gen::Positive), in(f64, {}),
+        in(f64, {}, Gen::Positive)}},
       {"SoftmaxCrossEntropyLoss/mean_ii_f64", "SoftmaxCrossEntropyLoss", {{"ignore_index", A(0)}},
        {in(f64, {6, 3}), classIndex(i64, {6}, 3)}},
   };
