@@ -12,6 +12,7 @@ PACKAGES=(
   python3 python3-numpy
   zlib1g-dev dataset-fashion-mnist
   llvm-19-tools llvm-19-dev
+  libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers glslang-dev spirv-tools
 )
 
 missing=()

@@ -8,6 +8,11 @@ set -euo pipefail
 ingot=$1 work=$2 trainBackend=$3 evalBackend=$4 data=$5 modelArgs=$6 trainArgs=$7
 shift 7
 here=$(dirname "$0")
+export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
+# A backend without a device here (no Vulkan driver, ...) is a skip, not a failure.
+if ! "$ingot" devices | grep -q "^  $trainBackend:0 "; then
+  echo "skip: no $trainBackend device"; exit 77
+fi
 mkdir -p "$work"
 "$ingot" init mlp $modelArgs -o "$work/model.onnx"
 "$ingot" train "$work/model.onnx" --data "$data" --backend "$trainBackend" $trainArgs \

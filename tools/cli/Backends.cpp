@@ -5,6 +5,7 @@
 #include "backends/llvm/LlvmBackend.h"
 #include "backends/lowered/LoweredBackend.h"
 #include "backends/reference/ReferenceBackend.h"
+#include "backends/vulkan/VulkanBackend.h"
 #include "runtime/Session.h"
 #include "tools/cli/Args.h"
 
@@ -22,6 +23,8 @@ const std::vector<BackendEntry>& backendTable() {
          return backends::llvm_backend::makeDeviceProvider(backends::llvm_backend::DeviceOptions{s.threads});
        },
        [](const ir::Graph& g) { return backends::llvm_backend::compileGraph(g); }},
+      {"vulkan", "GLSL compute shaders as SPIR-V on a Vulkan device (lavapipe on CPUs)", 5,
+       [](const DeviceSettings&) { return backends::vulkan::makeDeviceProvider(); }, &backends::vulkan::compileGraph},
   };
   return table;
 }

@@ -1,0 +1,116 @@
+// Renders the scalar part of a dispatch (ir/kernel/Kernel.h) -- expressions
+// and statements -- as C-like source: the shared core of the GLSL (Vulkan)
+// and OpenCL C backends. What differs between the two languages (type
+// names, literals, conversions, buffer access, built-in math) is a Dialect;
+// the semantics live here once, exactly as the dispatch-form interpreter
+// (ir/kernel/KernelInterpreter.cpp) defines them:
+//  - integer Div truncates and Rem has the dividend's sign; both give 0 for
+//    a zero divisor, and x / -1 is -x wrapping (no trap on INT_MIN / -1);
+//  - Max/Min propagate NaN and otherwise pick like std::max/std::min;
+//  - Shl/Shr shift the unsigned representation; a shift >= the width gives 0;
+//  - float -> int casts saturate and send NaN to 0; float -> bool is x != 0;
+//  - Neg is 0 - x; Pow and Rem on floats follow C's pow and fmod;
+//  - a load under a select's branch is clamped into its binding, because
+//    both branches are evaluated here while the interpreter evaluates only
+//    the one taken (padding and gathers index out of range on the other).
+// Those rules become small helper functions (emitted once per type used)
+// rather than inline code, so the generated kernels stay readable.
+//
+// Every expression is rendered once per statement into a temporary (the
+// dispatch's expressions are a DAG: inlining would duplicate shared parts).
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "ir/kernel/Kernel.h"
+#include "support/Status.h"
+
+namespace ingot::backends::clike {
+
+// The language-specific spellings. Each returns source text.
+class Dialect {
+ public:
+  virtual ~Dialect() = default;
+  // The register type of a dtype (bool is the language's bool), or
+  // Unsupported (f16, bf16; a dialect may refuse more).
+  virtual Expected<std::string> valueType(DType t) const = 0;
+  // `x` converted to `to` by the language's plain conversion (used only
+  // where the emitter knows it is exact or has the defined meaning: int
+  // widening/narrowing, int -> float, float -> float, in-range float -> int).
+  virtual std::string convert(DType to, const std::string& x) const = 0;
+  // Literals. Non-finite floats need dialect help (GLSL has no INFINITY).
+  virtual std::string floatLiteral(double v, DType t) const = 0;
+  virtual std::string intLiteral(int64_t v, DType t) const = 0;
+  // Element `index` (an i64 expression) of binding b, as a value of the
+  // binding's value type; and the statement storing `value` there.
+  virtual std::string load(int32_t binding, DType t, const std::string& index) const = 0;
+  virtual std::string store(int32_t binding, DType t, const std::string& index, const std::string& value) const = 0;
+  // The built-in for a float unary op on `t` (exp, sqrt, floor, ...), or ""
+  // when the language has none (the emitter then uses its own helper where
+  // it has one, else reports Unsupported).
+  virtual std::string mathFunction(kir::UnaryOp op, DType t) const = 0;
+  // pow(x, y) for positive x, or "" when the language has none for `t`.
+  virtual std::string powFunction(DType t) const = 0;
+  // The isnan built-in's call on x.
+  virtual std::string isNan(const std::string& x) const { return "isnan(" + x + ")"; }
+  // a < b for values of dtype t (a hook for drivers whose 64-bit integer
+  // comparisons are unreliable).
+  virtual std::string lessThan(DType t, const std::string& a, const std::string& b) const {
+    return "(" + a + " < " + b + ")";
+  }
+  // Truncation toward zero of a float (C's trunc).
+  virtual std::string truncFunction() const { return "trunc"; }
+};
+
+// Emits the body of one dispatch. Usage: declare the grid variables (named
+// by varName) and, for contractions, the accumulator (setContractAcc), then
+// emitStatements(d.body), and put helpers() before the kernel function.
+class Emitter {
+ public:
+  Emitter(const kir::Dispatch& d, const Dialect& dialect) : d_(d), dialect_(dialect) {}
+
+  // A unique, valid identifier for a dispatch variable.
+  std::string varName(kir::VarId v) const;
+  // What ContractAcc expressions read (a local the caller computed).
+  void setContractAcc(std::string name) { contractAcc_ = std::move(name); }
+
+  Status emitStatements(const std::vector<kir::Stmt>& body, int indent);
+  // Renders an expression (temporaries go to the output at `indent`).
+  Expected<std::string> expression(kir::ExprId id, int indent) { return expr(id, false, indent); }
+
+  // The generated statements so far, and the helper definitions they use.
+  const std::string& code() const { return out_; }
+  std::string& mutableCode() { return out_; }
+  std::string helpers() const;
+  // Every dtype a value of the kernel has (for enabling language extensions).
+  const std::set<DType>& dtypesUsed() const { return types_; }
+
+ private:
+  Status fail(const std::string& what) const;
+  Expected<std::string> type(DType t);
+  Expected<std::string> expr(kir::ExprId id, bool guarded, int indent);
+  Expected<std::string> render(const kir::Expr& e, bool guarded, int indent);
+  Expected<std::string> unary(kir::UnaryOp op, DType t, const std::string& x);
+  Expected<std::string> binary(kir::BinaryOp op, DType t, const std::string& x, const std::string& y);
+  Expected<std::string> cast(DType from, DType to, const std::string& x);
+  // Registers helper `name` (defined by `body`, a full function definition)
+  // and returns a call of it.
+  std::string call(const std::string& name, const std::string& definition, const std::vector<std::string>& args);
+  std::string lit(DType t, double v) const;
+  void line(int indent, const std::string& s);
+
+  const kir::Dispatch& d_;
+  const Dialect& dialect_;
+  std::string out_;
+  std::string contractAcc_;
+  std::map<std::pair<kir::ExprId, bool>, std::string> memo_;  // rendered in the current statement
+  std::vector<std::string> helperOrder_;
+  std::map<std::string, std::string> helperDefs_;
+  std::set<DType> types_;
+  int temps_ = 0;
+};
+
+}  // namespace ingot::backends::clike
