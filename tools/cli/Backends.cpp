@@ -50,6 +50,13 @@ Expected<DeviceSettings> parseDeviceSettings(const std::optional<std::string>& t
   return s;
 }
 
+std::vector<FlagSpec> deviceFlags() {
+  return {
+      {"--backend", "NAME[:N]", "backend (and device index) to run on; default: the fastest available"},
+      {"--threads", "N", "worker threads of CPU backends (default: $INGOT_THREADS, else every CPU)"},
+  };
+}
+
 Expected<OpenDevice> openDeviceFromFlags(const ParsedArgs& args) {
   INGOT_ASSIGN_OR_RETURN(DeviceSettings settings, parseDeviceSettings(args.get("--threads")));
   return openDevice(args.get("--backend").value_or(""), settings);

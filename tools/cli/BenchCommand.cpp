@@ -143,13 +143,11 @@ int bench(const ParsedArgs& args, CliIO& io) {
 }  // namespace
 
 Command benchCommand() {
-  return Command{
+  Command c{
       CommandSpec{
           "bench", "MODEL", 1, 1,
           "Time MODEL's compiled inference (or training step) on a backend: median, spread, samples/s.",
           {
-              {"--backend", "NAME[:N]", "backend (and device) to run on; default: the fastest available"},
-              {"--threads", "N", "worker threads of CPU backends (default: $INGOT_THREADS, else every CPU)"},
               {"--batch", "N", "bind the leading symbolic dim of every input to N"},
               {"--shape", "NAME=DIMS", "bind an input's shape, e.g. x=1x784", true},
               {"--input", "NAME=FILE.npy", "an input tensor from a NumPy file (others are random)", true},
@@ -165,6 +163,9 @@ Command benchCommand() {
           "results visible to the host. Inputs are uploaded once before timing.\n"
           "Machines are noisy: compare medians from the same run, and look at the spread."},
       &bench};
+  const std::vector<FlagSpec> device = deviceFlags();
+  c.spec.flags.insert(c.spec.flags.begin(), device.begin(), device.end());
+  return c;
 }
 
 }  // namespace ingot::cli

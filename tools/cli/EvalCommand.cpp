@@ -65,7 +65,7 @@ int evalModel(const ParsedArgs& args, CliIO& io) {
 }  // namespace
 
 Command evalCommand() {
-  return Command{
+  Command c{
       CommandSpec{
           "eval", "MODEL", 1, 1,
           "Loss and accuracy of MODEL on a data set's test split (or on all of it without one).",
@@ -73,13 +73,14 @@ Command evalCommand() {
               {"--data", "SPEC", "fashion-mnist, idx:DIR or npy:X.npy,Y.npy (as for `ingot train`)"},
               {"--loss", "NAME", "cross-entropy, cross-entropy-logits, mse or bce; default as for `ingot train`"},
               {"--batch", "N", "samples per run (default 1000; results do not depend on it)"},
-              {"--backend", "NAME[:N]", "backend (and device) to run on; default: the fastest available"},
-              {"--threads", "N", "worker threads of CPU backends (default: $INGOT_THREADS, else every CPU)"},
               {"--json", "", "print one JSON object (model, data, split, samples, loss, accuracy)"},
           },
           "Accuracy counts samples whose largest output is the label (bce: elements on the\n"
           "right side of 0.5); the loss is the mean over samples, as in training."},
       &evalModel};
+  const std::vector<FlagSpec> device = deviceFlags();
+  c.spec.flags.insert(c.spec.flags.begin(), device.begin(), device.end());
+  return c;
 }
 
 }  // namespace ingot::cli

@@ -63,13 +63,11 @@ int runModel(const ParsedArgs& args, CliIO& io) {
 }  // namespace
 
 Command runCommand() {
-  return Command{
+  Command c{
       CommandSpec{
           "run", "MODEL", 1, 1,
           "Compile MODEL (.onnx or text IR) for a backend and run it once.",
           {
-              {"--backend", "NAME[:N]", "backend (and device index) to run on; default: the fastest available"},
-              {"--threads", "N", "worker threads of CPU backends (default: $INGOT_THREADS, else every CPU)"},
               {"--input", "NAME=FILE.npy", "an input tensor from a NumPy file; binds symbolic dims", true},
               {"--shape", "NAME=DIMS", "bind an input's shape, e.g. x=1x784 (symbolic dims get values)", true},
               {"--batch", "N", "bind the leading symbolic dim of every input to N"},
@@ -79,6 +77,9 @@ Command runCommand() {
           "Outputs are summarized on stdout; with --output-dir each is written as .npy\n"
           "(names sanitized for the file system)."},
       &runModel};
+  const std::vector<FlagSpec> device = deviceFlags();
+  c.spec.flags.insert(c.spec.flags.begin(), device.begin(), device.end());
+  return c;
 }
 
 }  // namespace ingot::cli

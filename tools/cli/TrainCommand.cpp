@@ -222,7 +222,7 @@ int trainModel(const ParsedArgs& args, CliIO& io) {
 }  // namespace
 
 Command trainCommand() {
-  return Command{
+  Command c{
       CommandSpec{
           "train", "MODEL", 1, 1,
           "Train MODEL (.onnx or text IR) on a data set and write the trained model as ONNX.",
@@ -240,8 +240,6 @@ Command trainCommand() {
               {"--seed", "S", "shuffling seed (default 0)"},
               {"--no-shuffle", "", "visit the samples in file order every epoch"},
               {"--freeze", "NAME", "keep parameter NAME fixed (repeatable)", true},
-              {"--backend", "NAME[:N]", "backend (and device) to train on; default: the fastest available"},
-              {"--threads", "N", "worker threads of CPU backends (default: $INGOT_THREADS, else every CPU)"},
               {"--json", "FILE", "write the configuration and per-epoch metrics as JSON"},
               {"--plot", "FILE.svg", "draw training and test loss and accuracy per epoch"},
               {"--output", "FILE", "write the trained model as ONNX", false, "-o"},
@@ -261,6 +259,9 @@ Command trainCommand() {
           "  ingot init mlp --input 784 --layers 128:relu,10:softmax -o mlp.onnx\n"
           "  ingot train mlp.onnx --data fashion-mnist --epochs 5 --batch 32 -o trained.onnx"},
       &trainModel};
+  const std::vector<FlagSpec> device = deviceFlags();
+  c.spec.flags.insert(c.spec.flags.begin(), device.begin(), device.end());
+  return c;
 }
 
 }  // namespace ingot::cli
