@@ -67,4 +67,25 @@ Expected<rt::Program> compileGraph(const ir::Graph& g) {
   return p;
 }
 
+Expected<std::string> emitShaders(const ir::Graph& g, ShaderKind kind) {
+  PipelineOptions options;
+  options.memory.alignment = kBindingAlignment;
+  INGOT_ASSIGN_OR_RETURN(LoweredProgram lp, compileToDispatches(g, options));
+  std::string out;
+  for (const auto& ld : lp.lowered.dispatches) {
+    const kir::Dispatch& d = ld.dispatch;
+    auto compiled = compileDispatch(d);
+    if (!compiled.ok()) {
+      if (compiled.status().kind() != ErrorKind::Unsupported) return compiled.status();
+      out += fmt::format("// dispatch {}: not supported on vulkan: {}\n\n", d.name, compiled.status().message());
+      continue;
+    }
+    out += fmt::format("// dispatch {} ({}): {} invocations in workgroups of {}\n", d.name, d.label,
+                       compiled->invocations, compiled->workgroupSize);
+    out += kind == ShaderKind::Glsl ? compiled->glsl : disassembleSpirv(compiled->spirv);
+    out += "\n";
+  }
+  return out;
+}
+
 }  // namespace ingot::backends::vulkan

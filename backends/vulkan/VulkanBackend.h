@@ -38,4 +38,11 @@ Expected<CompiledKernel> compileDispatch(const kir::Dispatch& d);
 
 Expected<rt::Program> compileGraph(const ir::Graph& g);
 
+// Every dispatch's shader as GLSL, or its SPIR-V disassembled (`ingot
+// compile --target vulkan --emit glsl|spirv-asm`), each under a comment line
+// naming the dispatch and its launch; unsupported dispatches are listed as
+// such instead of failing the whole listing.
+enum class ShaderKind { Glsl, SpirvAssembly };
+Expected<std::string> emitShaders(const ir::Graph& g, ShaderKind kind);
+
 }  // namespace ingot::backends::vulkan

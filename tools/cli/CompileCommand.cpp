@@ -7,6 +7,7 @@
 
 #include "backends/common/ProgramBuilder.h"
 #include "backends/llvm/LlvmBackend.h"
+#include "backends/vulkan/VulkanBackend.h"
 #include "ir/DotPrinter.h"
 #include "ir/TextPrinter.h"
 #include "support/FileIO.h"
@@ -72,19 +73,39 @@ const std::vector<EmitKind>& emitKinds() {
   return kinds;
 }
 
-// Machine code from the llvm backend (--emit llvm-ir|asm|obj).
+// Code from a backend (--emit llvm-ir|asm|obj for llvm, glsl|spirv-asm for
+// vulkan): each kind names its target and renders the graph.
 struct CodeEmitKind {
   std::string name;
+  std::string target;
   std::string description;
-  backends::llvm_backend::CodeKind kind;
+  std::function<Expected<std::string>(const ir::Graph&, const ParsedArgs&)> render;
+  bool binary = false;
 };
 
+Expected<std::string> llvmCode(const ir::Graph& g, const ParsedArgs& args, backends::llvm_backend::CodeKind kind) {
+  backends::llvm_backend::CodeOptions options;
+  options.kind = kind;
+  options.cpu = args.get("--cpu").value_or("native");
+  return backends::llvm_backend::emitCode(g, options);
+}
+
 const std::vector<CodeEmitKind>& codeEmitKinds() {
+  using backends::llvm_backend::CodeKind;
+  using backends::vulkan::ShaderKind;
   static const std::vector<CodeEmitKind> kinds = {
-      {"llvm-ir", "the llvm backend's optimized LLVM IR (one function per dispatch)",
-       backends::llvm_backend::CodeKind::LlvmIr},
-      {"asm", "the llvm backend's assembly for --cpu", backends::llvm_backend::CodeKind::Assembly},
-      {"obj", "an ELF object file with the kernels for --cpu (needs -o)", backends::llvm_backend::CodeKind::Object},
+      {"llvm-ir", "llvm", "the llvm backend's optimized LLVM IR (one function per dispatch)",
+       [](const ir::Graph& g, const ParsedArgs& a) { return llvmCode(g, a, CodeKind::LlvmIr); }},
+      {"asm", "llvm", "the llvm backend's assembly for --cpu",
+       [](const ir::Graph& g, const ParsedArgs& a) { return llvmCode(g, a, CodeKind::Assembly); }},
+      {"obj", "llvm", "an ELF object file with the kernels for --cpu (needs -o)",
+       [](const ir::Graph& g, const ParsedArgs& a) { return llvmCode(g, a, CodeKind::Object); }, true},
+      {"glsl", "vulkan", "the vulkan backend's GLSL compute shaders",
+       [](const ir::Graph& g, const ParsedArgs&) { return backends::vulkan::emitShaders(g, ShaderKind::Glsl); }},
+      {"spirv-asm", "vulkan", "the vulkan backend's SPIR-V, disassembled",
+       [](const ir::Graph& g, const ParsedArgs&) {
+         return backends::vulkan::emitShaders(g, ShaderKind::SpirvAssembly);
+       }},
   };
   return kinds;
 }
@@ -96,16 +117,12 @@ std::string emitNames() {
   return out;
 }
 
-// --emit llvm-ir|asm|obj [--cpu NAME]: code for the graph (or training step).
-int emitMachineCode(const ParsedArgs& args, CliIO& io, const CodeEmitKind& kind, const ir::Graph& graph,
-                    const std::string& path) {
-  backends::llvm_backend::CodeOptions options;
-  options.kind = kind.kind;
-  options.cpu = args.get("--cpu").value_or("native");
+// --emit llvm-ir|asm|obj|glsl|spirv-asm: code for the graph (or training step).
+int emitCode(const ParsedArgs& args, CliIO& io, const CodeEmitKind& kind, const ir::Graph& graph,
+             const std::string& path) {
   std::optional<std::string> out = args.get("--output");
-  if (kind.kind == backends::llvm_backend::CodeKind::Object && !out)
-    return reportError(invalidInput("--emit obj writes a binary file: give -o FILE"), io);
-  auto code = backends::llvm_backend::emitCode(graph, options);
+  if (kind.binary && !out) return reportError(invalidInput("--emit {} writes a binary file: give -o FILE", kind.name), io);
+  auto code = kind.render(graph, args);
   if (!code.ok()) return reportError(code.status().withContext(path), io);
   if (!out) {
     io.out << *code;
@@ -126,9 +143,14 @@ int compile(const ParsedArgs& args, CliIO& io) {
   for (const auto& k : codeEmitKinds())
     if (k.name == emit) codeKind = &k;
   if (!kind && !codeKind) return reportError(invalidInput("--emit {}: expected one of {}", emit, emitNames()), io);
-  if (args.has("--cpu") && !codeKind) return reportError(invalidInput("--cpu applies to --emit llvm-ir, asm and obj"), io);
-  if (auto t = args.get("--target"); t && *t != "llvm")
-    return reportError(invalidInput("--target {}: code can be emitted for llvm (the CPU backend) only", *t), io);
+  if (args.has("--cpu") && (!codeKind || codeKind->target != "llvm"))
+    return reportError(invalidInput("--cpu applies to --emit llvm-ir, asm and obj"), io);
+  if (auto t = args.get("--target")) {
+    if (*t != "llvm" && *t != "vulkan")
+      return reportError(invalidInput("--target {}: code can be emitted for llvm and vulkan", *t), io);
+    if (codeKind && codeKind->target != *t)
+      return reportError(invalidInput("--emit {} is {} code, not {}", codeKind->name, codeKind->target, *t), io);
+  }
 
   backends::PipelineOptions options;
   options.fuse = !args.has("--no-fuse");
@@ -154,7 +176,7 @@ int compile(const ParsedArgs& args, CliIO& io) {
   if (!step.ok()) return reportError(step.status().withContext(path), io);
   const ir::Graph* graph = *step ? (*step)->graph.get() : model->graph.get();
 
-  if (codeKind) return emitMachineCode(args, io, *codeKind, *graph, path);
+  if (codeKind) return emitCode(args, io, *codeKind, *graph, path);
 
   auto program = backends::compileToDispatches(*graph, options);
   if (!program.ok()) return reportError(program.status().withContext(path), io);
@@ -196,8 +218,9 @@ Command compileCommand() {
           "compile", "MODEL", 1, 1,
           "Compile MODEL (.onnx or text IR): optimize, fuse, lower to dispatches and plan memory.",
           {
-              {"--emit", "KIND", "what to print: summary, ir, dispatches, plan, llvm-ir, asm, obj (default summary)"},
-              {"--target", "NAME", "the backend code is emitted for with llvm-ir/asm/obj: llvm (the default)"},
+              {"--emit", "KIND", "what to print: summary, ir, dispatches, plan, llvm-ir, asm, obj, glsl, spirv-asm "
+                                 "(default summary)"},
+              {"--target", "NAME", "llvm or vulkan: checks that --emit's code is that backend's"},
               {"--cpu", "NAME", "with llvm-ir/asm/obj: native (default), x86-64, x86-64-v2, x86-64-v3, x86-64-v4, "
                                 "or another LLVM CPU name"},
               {"--output", "FILE", "write what --emit produces to FILE instead of stdout", false, "-o"},
