@@ -52,8 +52,8 @@ bool elementwiseInPlace(const kir::Dispatch& d, int32_t in, int32_t out) {
 
 // State in place (see MemoryPlanning.h): moves the update sources that can
 // be written straight into their parameter's buffer out of `temporaries`.
-Status placeStateInPlace(const ir::Graph& g, const LoweredGraph& lowered, MemoryPlan& plan,
-                         std::vector<const ir::Value*>& temporaries) {
+void placeStateInPlace(const ir::Graph& g, const LoweredGraph& lowered, MemoryPlan& plan,
+                       std::vector<const ir::Value*>& temporaries) {
   std::unordered_set<const ir::Value*> oldValueNeeded(g.outputs().begin(), g.outputs().end());
   for (const ir::StateUpdate& u : g.stateUpdates()) oldValueNeeded.insert(u.newValue);
   for (const ir::StateUpdate& u : g.stateUpdates()) {
@@ -77,7 +77,6 @@ Status placeStateInPlace(const ir::Graph& g, const LoweredGraph& lowered, Memory
     ++plan.stateInPlaceCount;
   }
   std::erase_if(temporaries, [&](const ir::Value* v) { return plan.placements[v].stateOf != nullptr; });
-  return Status::ok();
 }
 
 struct Slot {
@@ -150,7 +149,7 @@ Expected<MemoryPlan> planMemory(const ir::Graph& g, const LoweredGraph& lowered,
       return internalError("state update of %{}: %{} has no storage", u.param->name(), u.newValue->name());
     if (it->second.storage == StorageClass::Temporary) it->second.lastStep = afterLast;
   }
-  if (options.stateInPlace) INGOT_RETURN_IF_ERROR(placeStateInPlace(g, lowered, plan, temporaries));
+  if (options.stateInPlace) placeStateInPlace(g, lowered, plan, temporaries);
   plan.temporaryCount = temporaries.size();
   for (const ir::Value* v : temporaries) plan.temporaryBytes += byteSize(v);
 

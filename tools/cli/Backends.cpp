@@ -50,11 +50,13 @@ Expected<DeviceSettings> parseDeviceSettings(const std::optional<std::string>& t
   return s;
 }
 
-std::vector<FlagSpec> deviceFlags() {
-  return {
+CommandSpec withDeviceFlags(CommandSpec spec) {
+  const FlagSpec device[] = {
       {"--backend", "NAME[:N]", "backend (and device index) to run on; default: the fastest available"},
       {"--threads", "N", "worker threads of CPU backends (default: $INGOT_THREADS, else every CPU)"},
   };
+  spec.flags.insert(spec.flags.begin(), std::begin(device), std::end(device));
+  return spec;
 }
 
 Expected<OpenDevice> openDeviceFromFlags(const ParsedArgs& args) {

@@ -50,8 +50,9 @@ Expected<OpenDevice> openDevice(const std::string& spec, const DeviceSettings& s
 Expected<DeviceSettings> parseDeviceSettings(const std::optional<std::string>& threads);
 // The device named by --backend (default: the fastest), set up per --threads.
 Expected<OpenDevice> openDeviceFromFlags(const ParsedArgs& args);
-// The --backend and --threads flags openDeviceFromFlags reads, for command tables.
-std::vector<FlagSpec> deviceFlags();
+// `spec` with the --backend and --threads flags that openDeviceFromFlags
+// reads, first in its flag table.
+CommandSpec withDeviceFlags(CommandSpec spec);
 
 // Compiles `g` for the device's backend and runs it once.
 Expected<std::vector<Tensor>> compileAndRun(const OpenDevice& dev, const ir::Graph& g,

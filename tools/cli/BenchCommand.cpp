@@ -143,8 +143,8 @@ int bench(const ParsedArgs& args, CliIO& io) {
 }  // namespace
 
 Command benchCommand() {
-  Command c{
-      CommandSpec{
+  return Command{
+      withDeviceFlags(CommandSpec{
           "bench", "MODEL", 1, 1,
           "Time MODEL's compiled inference (or training step) on a backend: median, spread, samples/s.",
           {
@@ -161,11 +161,8 @@ Command benchCommand() {
           },
           "Each timed run is one Session::run: every dispatch of the plan, with the\n"
           "results visible to the host. Inputs are uploaded once before timing.\n"
-          "Machines are noisy: compare medians from the same run, and look at the spread."},
+          "Machines are noisy: compare medians from the same run, and look at the spread."}),
       &bench};
-  const std::vector<FlagSpec> device = deviceFlags();
-  c.spec.flags.insert(c.spec.flags.begin(), device.begin(), device.end());
-  return c;
 }
 
 }  // namespace ingot::cli

@@ -65,8 +65,8 @@ int evalModel(const ParsedArgs& args, CliIO& io) {
 }  // namespace
 
 Command evalCommand() {
-  Command c{
-      CommandSpec{
+  return Command{
+      withDeviceFlags(CommandSpec{
           "eval", "MODEL", 1, 1,
           "Loss and accuracy of MODEL on a data set's test split (or on all of it without one).",
           {
@@ -76,11 +76,8 @@ Command evalCommand() {
               {"--json", "", "print one JSON object (model, data, split, samples, loss, accuracy)"},
           },
           "Accuracy counts samples whose largest output is the label (bce: elements on the\n"
-          "right side of 0.5); the loss is the mean over samples, as in training."},
+          "right side of 0.5); the loss is the mean over samples, as in training."}),
       &evalModel};
-  const std::vector<FlagSpec> device = deviceFlags();
-  c.spec.flags.insert(c.spec.flags.begin(), device.begin(), device.end());
-  return c;
 }
 
 }  // namespace ingot::cli

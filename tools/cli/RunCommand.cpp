@@ -63,8 +63,8 @@ int runModel(const ParsedArgs& args, CliIO& io) {
 }  // namespace
 
 Command runCommand() {
-  Command c{
-      CommandSpec{
+  return Command{
+      withDeviceFlags(CommandSpec{
           "run", "MODEL", 1, 1,
           "Compile MODEL (.onnx or text IR) for a backend and run it once.",
           {
@@ -75,11 +75,8 @@ Command runCommand() {
               {"--output-dir", "DIR", "write DIR/<output name>.npy for every model output"},
           },
           "Outputs are summarized on stdout; with --output-dir each is written as .npy\n"
-          "(names sanitized for the file system)."},
+          "(names sanitized for the file system)."}),
       &runModel};
-  const std::vector<FlagSpec> device = deviceFlags();
-  c.spec.flags.insert(c.spec.flags.begin(), device.begin(), device.end());
-  return c;
 }
 
 }  // namespace ingot::cli

@@ -222,8 +222,8 @@ int trainModel(const ParsedArgs& args, CliIO& io) {
 }  // namespace
 
 Command trainCommand() {
-  Command c{
-      CommandSpec{
+  return Command{
+      withDeviceFlags(CommandSpec{
           "train", "MODEL", 1, 1,
           "Train MODEL (.onnx or text IR) on a data set and write the trained model as ONNX.",
           {
@@ -257,11 +257,8 @@ Command trainCommand() {
           "good ones. An ONNX model is written as read, with its initializers replaced.\n\n"
           "Example:\n"
           "  ingot init mlp --input 784 --layers 128:relu,10:softmax -o mlp.onnx\n"
-          "  ingot train mlp.onnx --data fashion-mnist --epochs 5 --batch 32 -o trained.onnx"},
+          "  ingot train mlp.onnx --data fashion-mnist --epochs 5 --batch 32 -o trained.onnx"}),
       &trainModel};
-  const std::vector<FlagSpec> device = deviceFlags();
-  c.spec.flags.insert(c.spec.flags.begin(), device.begin(), device.end());
-  return c;
 }
 
 }  // namespace ingot::cli

@@ -102,7 +102,7 @@ Expected<std::vector<Tensor>> compileAndRunCase(const cli::OpenDevice& d, const 
                                                 std::optional<CaseResult>& skip) {
   auto program = d.backend->compile(g);
   if (!program.ok()) {
-    if (program.status().kind() == ErrorKind::Unsupported && d.backend->name != "reference")
+    if (program.status().kind() == ErrorKind::Unsupported)
       skip = CaseResult{std::move(suite), std::move(name), d.backend->name, Outcome::ExpectedFailure,
                         "unsupported-on-backend", program.status().message()};
     return program.status();

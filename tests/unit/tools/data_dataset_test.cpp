@@ -11,25 +11,14 @@
 #include "support/Npy.h"
 #include "tools/data/Dataset.h"
 #include "tools/data/Idx.h"
+#include "temp_dir.h"
 
 using namespace ingot;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "ingot-ds-XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string str() const { return path.string(); }
-};
+using ingot::testing::TempDir;
 
 void writeIdx(const fs::path& p, const Tensor& t, bool gzip) {
   auto s = data::serializeIdx(t);

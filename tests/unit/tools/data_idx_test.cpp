@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "tools/data/Idx.h"
+#include "temp_dir.h"
 
 using namespace ingot;
 namespace fs = std::filesystem;
@@ -21,31 +22,17 @@ std::string bytes(std::initializer_list<int> b) {
   return s;
 }
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "ingot-idx-XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string write(const std::string& name, const std::string& content) const {
-    std::string p = (path / name).string();
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
-  }
-  std::string writeGzip(const std::string& name, const std::string& content) const {
-    std::string p = (path / name).string();
-    gzFile f = gzopen(p.c_str(), "wb");
-    REQUIRE(f != nullptr);
-    REQUIRE(gzwrite(f, content.data(), static_cast<unsigned>(content.size())) == static_cast<int>(content.size()));
-    REQUIRE(gzclose(f) == Z_OK);
-    return p;
-  }
-};
+using ingot::testing::TempDir;
+
+// Writes `content` gzip-compressed to file `name` in `dir`.
+std::string writeGzip(const TempDir& dir, const std::string& name, const std::string& content) {
+  std::string p = dir.file(name);
+  gzFile f = gzopen(p.c_str(), "wb");
+  REQUIRE(f != nullptr);
+  REQUIRE(gzwrite(f, content.data(), static_cast<unsigned>(content.size())) == static_cast<int>(content.size()));
+  REQUIRE(gzclose(f) == Z_OK);
+  return p;
+}
 
 std::string readAll(const std::string& p) {
   std::ifstream in(p, std::ios::binary);
@@ -69,7 +56,7 @@ const std::string kU8 = bytes({0, 0, 0x08, 2, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 4
 TEST_CASE("IDX u8 images read plain and gzip-compressed, with the same result") {
   TempDir dir;
   for (bool gz : {false, true}) {
-    std::string p = gz ? dir.writeGzip("a.gz", kU8) : dir.write("a", kU8);
+    std::string p = gz ? writeGzip(dir, "a.gz", kU8) : dir.write("a", kU8);
     auto compressed = data::isGzipFile(p);
     REQUIRE(compressed.ok());
     CHECK(*compressed == gz);
@@ -86,7 +73,7 @@ TEST_CASE("IDX u8 images read plain and gzip-compressed, with the same result") 
 TEST_CASE("gzip is detected by its magic bytes, not by the file name") {
   TempDir dir;
   auto plainNamedGz = data::readIdxFile(dir.write("plain.gz", kU8));
-  auto gzNamedPlain = data::readIdxFile(dir.writeGzip("compressed.idx", kU8));
+  auto gzNamedPlain = data::readIdxFile(writeGzip(dir, "compressed.idx", kU8));
   REQUIRE(plainNamedGz.ok());
   REQUIRE(gzNamedPlain.ok());
   CHECK(plainNamedGz->identical(*gzNamedPlain));
@@ -172,7 +159,7 @@ TEST_CASE("malformed IDX files are errors that name the file and the problem") {
     // data's size up front (the header-only checks give the same message;
     // size checks word it "stream").
     DYNAMIC_SECTION(c.name << " (gzip)") {
-      std::string msg = errorOf(dir.writeGzip(std::string(c.name) + ".gz", c.content));
+      std::string msg = errorOf(writeGzip(dir, std::string(c.name) + ".gz", c.content));
       std::string problem = c.problem;
       if (problem.find("need") != std::string::npos || problem.find("extra") != std::string::npos ||
           problem.rfind("truncated:", 0) == 0)
@@ -186,7 +173,7 @@ TEST_CASE("a lying gzip header is rejected without allocating what it claims") {
   TempDir dir;
   // 60000x28x28 u8 declared, 2 bytes present: the reader must not allocate
   // 47 MB up front and must say how much data there was.
-  std::string p = dir.writeGzip("lying.gz", bytes({0, 0, 0x08, 3, 0, 0, 0xEA, 0x60, 0, 0, 0, 28, 0, 0, 0, 28, 1, 2}));
+  std::string p = writeGzip(dir, "lying.gz", bytes({0, 0, 0x08, 3, 0, 0, 0xEA, 0x60, 0, 0, 0, 28, 0, 0, 0, 28, 1, 2}));
   CHECK_THAT(errorOf(p), Catch::Contains("need 47040000 bytes of data, the stream ends after 2"));
 }
 
@@ -194,7 +181,7 @@ TEST_CASE("corrupt and truncated gzip streams are errors") {
   TempDir dir;
   std::string big = bytes({0, 0, 0x08, 1, 0, 0, 0x10, 0});  // 4096 u8
   for (int i = 0; i < 4096; ++i) big.push_back(static_cast<char>((i * 7919) % 251));
-  std::string gz = readAll(dir.writeGzip("good.gz", big));
+  std::string gz = readAll(writeGzip(dir, "good.gz", big));
   REQUIRE(gz.size() > 40);
 
   SECTION("cut in the middle of the compressed data") {

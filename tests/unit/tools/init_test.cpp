@@ -17,25 +17,14 @@
 #include "tools/cli/Backends.h"
 #include "tools/cli/Cli.h"
 #include "tools/data/Random.h"
+#include "temp_dir.h"
 
 using namespace ingot;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "ingot-init-XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
+using ingot::testing::TempDir;
 
 struct CliResult {
   int code;
