@@ -1,6 +1,7 @@
 // Ahead-of-time code for the llvm backend: the module the JIT would compile,
 // built for a chosen CPU and printed as LLVM IR, assembly or an object file.
 #include <llvm/IR/LegacyPassManager.h>
+#include <llvm/MC/MCSubtargetInfo.h>
 #include <llvm/MC/TargetRegistry.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/TargetParser/Host.h>
@@ -10,6 +11,7 @@
 #include "backends/common/ProgramBuilder.h"
 #include "backends/llvm/LlvmBackend.h"
 #include "backends/llvm/ModuleBuilder.h"
+#include "runtime/CpuCode.h"
 
 namespace ingot::backends::llvm_backend {
 
@@ -49,34 +51,78 @@ Expected<std::unique_ptr<::llvm::TargetMachine>> targetMachine(const std::string
 
 }  // namespace
 
-Expected<std::string> emitCode(const ir::Graph& g, const CodeOptions& options) {
-  INGOT_ASSIGN_OR_RETURN(LoweredProgram lp, compileToDispatches(g));
+namespace {
+
+// The optimized module of a graph's dispatches for the chosen CPU.
+struct EmittedModule {
+  LoweredProgram program;
   std::vector<kir::Dispatch> dispatches;
-  for (auto& ld : lp.lowered.dispatches) dispatches.push_back(std::move(ld.dispatch));
+  std::unique_ptr<::llvm::TargetMachine> tm;
+  BuiltModule built;
+};
+
+Expected<EmittedModule> buildOptimizedModule(const ir::Graph& g, const CodeOptions& options) {
+  EmittedModule em;
+  INGOT_ASSIGN_OR_RETURN(em.program, compileToDispatches(g));
+  for (auto& ld : em.program.lowered.dispatches) em.dispatches.push_back(std::move(ld.dispatch));
   const int level = std::clamp(options.optLevel, 0, 3);
-  INGOT_ASSIGN_OR_RETURN(std::unique_ptr<::llvm::TargetMachine> tm, targetMachine(options.cpu, level));
-  const llvmcg::CodegenTarget target = targetOf(*tm);
-  INGOT_ASSIGN_OR_RETURN(BuiltModule built, buildModule(dispatches, *tm, target));
+  INGOT_ASSIGN_OR_RETURN(em.tm, targetMachine(options.cpu, level));
+  const llvmcg::CodegenTarget target = targetOf(*em.tm);
+  INGOT_ASSIGN_OR_RETURN(em.built, buildModule(em.dispatches, *em.tm, target));
   // libmvec only where the chosen CPU has AVX2 (its entry points need it).
   ::llvm::StringMap<bool> features;
   features["avx2"] = target.vectorBytes >= 32;
-  optimizeModule(*built.module, *tm, level, vectorMathLibrary(features) != nullptr);
+  optimizeModule(*em.built.module, *em.tm, level, vectorMathLibrary(features) != nullptr);
+  return em;
+}
 
-  std::string out;
-  ::llvm::raw_string_ostream os(out);
-  if (options.kind == CodeKind::LlvmIr) {
-    built.module->print(os, nullptr);
-    return out;
-  }
+Expected<std::string> emitMachineCode(EmittedModule& em, CodeKind kind) {
   ::llvm::SmallVector<char, 0> buffer;
   ::llvm::raw_svector_ostream bos(buffer);
   ::llvm::legacy::PassManager pm;
   const auto fileType =
-      options.kind == CodeKind::Object ? ::llvm::CodeGenFileType::ObjectFile : ::llvm::CodeGenFileType::AssemblyFile;
-  if (tm->addPassesToEmitFile(pm, bos, nullptr, fileType))
-    return internalError("llvm backend: the target cannot emit {}", options.kind == CodeKind::Object ? "objects" : "assembly");
-  pm.run(*built.module);
+      kind == CodeKind::Object ? ::llvm::CodeGenFileType::ObjectFile : ::llvm::CodeGenFileType::AssemblyFile;
+  if (em.tm->addPassesToEmitFile(pm, bos, nullptr, fileType))
+    return internalError("llvm backend: the target cannot emit {}", kind == CodeKind::Object ? "objects" : "assembly");
+  pm.run(*em.built.module);
   return std::string(buffer.begin(), buffer.end());
+}
+
+}  // namespace
+
+Expected<std::string> emitCode(const ir::Graph& g, const CodeOptions& options) {
+  INGOT_ASSIGN_OR_RETURN(EmittedModule em, buildOptimizedModule(g, options));
+  if (options.kind == CodeKind::LlvmIr) {
+    std::string out;
+    ::llvm::raw_string_ostream os(out);
+    em.built.module->print(os, nullptr);
+    return out;
+  }
+  return emitMachineCode(em, options.kind);
+}
+
+Expected<rt::EntryCode> compileArtifactCode(const ir::Graph& g, const CodeOptions& options) {
+  INGOT_ASSIGN_OR_RETURN(EmittedModule em, buildOptimizedModule(g, options));
+  std::string opaque;
+  for (const kir::Dispatch& d : em.dispatches)
+    if (d.opaque) opaque += (opaque.empty() ? "" : ", ") + d.name;
+  if (!opaque.empty())
+    return unsupported("llvm artifacts need native code for every dispatch; these ops have no loop-level form: {}",
+                       opaque);
+  rt::CpuCode code;
+  code.cpu = options.cpu == "native" ? em.tm->getTargetCPU().str() : options.cpu;
+  const ::llvm::MCSubtargetInfo* sti = em.tm->getMCSubtargetInfo();
+  for (const std::string& f : rt::checkedCpuFeatures())
+    if (sti->checkFeatures("+" + f)) code.features.push_back(f);
+  code.flushDenormals = options.flushDenormals;
+  for (size_t i = 0; i < em.dispatches.size(); ++i)
+    code.kernels.push_back(nativeKernelInfo(em.dispatches[i], i, em.built.info[i]));
+  INGOT_ASSIGN_OR_RETURN(code.object, emitMachineCode(em, CodeKind::Object));
+  rt::EntryCode entry;
+  entry.backend = std::string(kBackend);
+  entry.plan = std::move(em.program.plan);
+  entry.code = rt::encodeCpuCode(code);
+  return entry;
 }
 
 }  // namespace ingot::backends::llvm_backend

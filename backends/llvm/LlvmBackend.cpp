@@ -1,7 +1,5 @@
 #include "backends/llvm/LlvmBackend.h"
 
-#include "backends/llvm/FloatEnvironment.h"
-
 #include <chrono>
 
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
@@ -21,23 +19,14 @@
 #include "backends/llvm/ModuleBuilder.h"
 #include "ir/kernel/KernelInterpreter.h"
 #include "runtime/HostDevice.h"
+#include "runtime/NativeKernel.h"
 
 namespace ingot::backends::llvm_backend {
 
 namespace {
 
-constexpr std::string_view kBackend = "llvm";
 // The generated kernels' ABI (Codegen.h): bindings, unit range, scratch.
-using KernelFn = void (*)(std::byte* const*, int64_t, int64_t, std::byte*);
-
-// A dispatch is split over the device's threads only when its estimated
-// single-thread time is at least this (waking workers and joining them
-// costs a few microseconds; batch-1 inference stays on the calling thread).
-constexpr double kSplitNs = 25000;
-
-struct AlignedFree {
-  void operator()(std::byte* p) const { ::operator delete[](p, std::align_val_t(64)); }
-};
+using KernelFn = rt::NativeKernelFn;
 
 class LlvmProvider final : public rt::DeviceProvider {
  public:
@@ -67,8 +56,7 @@ struct JitKernels::Impl {
   std::vector<kir::Dispatch> dispatches;
   std::vector<std::string> names;
   std::vector<KernelFn> fns;                 // null: opaque, run by the reference kernel
-  std::vector<llvmcg::KernelInfo> info;      // units, cost and scratch of each kernel
-  std::vector<std::vector<uint64_t>> bytes;  // each binding's size from its static shape
+  std::vector<rt::NativeKernelInfo> info;  // binding sizes, units, cost and scratch of each kernel
   CompileStats stats;
   std::string ir;
   bool flushDenormals = true;
@@ -83,48 +71,10 @@ Status JitKernels::run(size_t i, std::span<std::byte* const> bindings, std::span
                        rt::ThreadPool* pool) const {
   const Impl& m = *impl_;
   if (i >= m.dispatches.size()) return runtimeError("llvm backend: no kernel {}", i);
-  const kir::Dispatch& d = m.dispatches[i];
-  // Opaque ops have no loop-level form; phase 1 runs their reference kernel
-  // on the host (issue 4 may add native versions of the hot ones).
-  if (!m.fns[i]) return kir::interpretDispatch(d, bindings, bytes);
-  if (bindings.size() != d.bindings.size() || bytes.size() != d.bindings.size())
-    return runtimeError("dispatch {}: {} bindings expected, {} given", d.name, d.bindings.size(), bindings.size());
-  // The generated code indexes with static shapes; a binding smaller than its
-  // shape would be a stray access, so it is refused here.
-  for (size_t b = 0; b < bytes.size(); ++b)
-    if (bytes[b] < m.bytes[i][b])
-      return runtimeError("dispatch {}: binding ${} ('{}') has {} bytes, its shape needs {}", d.name, b,
-                          d.bindings[b].name, bytes[b], m.bytes[i][b]);
-  const llvmcg::KernelInfo& k = m.info[i];
-  if (k.units <= 0) return Status::ok();
-  const ScopedFlushDenormals fpEnv(m.flushDenormals);  // this thread; pool tasks set their own
-  const KernelFn fn = m.fns[i];
-  const unsigned threads = pool ? pool->size() : 1;
-  const double work = static_cast<double>(k.units) * k.nsPerUnit;
-  if (threads > 1 && k.units > 1 && work >= kSplitNs) {
-    // Contiguous, balanced unit ranges, one per task (tasks are claimed by
-    // whichever threads are running, the calling thread included).
-    const int64_t tasks = std::min<int64_t>(threads, k.units);
-    pool->reserveScratch(k.scratchBytes);
-    pool->run(threads, [&](unsigned t) {
-      if (t >= tasks) return;
-      const ScopedFlushDenormals taskFpEnv(m.flushDenormals);
-      const int64_t begin = k.units * t / tasks, end = k.units * (t + 1) / tasks;
-      fn(bindings.data(), begin, end, pool->scratch(t));
-    });
-    return Status::ok();
-  }
-  std::byte* scratch = nullptr;
-  std::unique_ptr<std::byte, AlignedFree> local;
-  if (pool) {
-    pool->reserveScratch(k.scratchBytes);
-    scratch = pool->scratch(0);
-  } else if (k.scratchBytes > 0) {
-    local.reset(static_cast<std::byte*>(::operator new[](k.scratchBytes, std::align_val_t(64))));
-    scratch = local.get();
-  }
-  fn(bindings.data(), 0, k.units, scratch);
-  return Status::ok();
+  // Opaque ops have no loop-level form; their reference kernel runs on the
+  // host (issue 4 may add native versions of the hot ones).
+  if (!m.fns[i]) return kir::interpretDispatch(m.dispatches[i], bindings, bytes);
+  return rt::runNativeKernel(m.fns[i], m.info[i], m.flushDenormals, bindings, bytes, pool);
 }
 
 Expected<JitKernels> compileDispatches(std::vector<kir::Dispatch> dispatches, const LlvmOptions& options) {
@@ -143,14 +93,9 @@ Expected<JitKernels> compileDispatches(std::vector<kir::Dispatch> dispatches, co
   const ::llvm::StringMap<bool> features = ::llvm::sys::getHostCPUFeatures();
   llvmcg::CodegenTarget target = targetFromFeatures(features);
   target.loopContractions = options.loopContractions;
-  for (const kir::Dispatch& d : dispatches) {
-    impl->names.push_back(d.name);
-    std::vector<uint64_t> need;
-    for (const kir::Binding& b : d.bindings) need.push_back(static_cast<uint64_t>(b.elements()) * dtypeSize(b.dtype));
-    impl->bytes.push_back(std::move(need));
-  }
+  for (const kir::Dispatch& d : dispatches) impl->names.push_back(d.name);
   INGOT_ASSIGN_OR_RETURN(BuiltModule built, buildModule(dispatches, **tm, target));
-  impl->info = std::move(built.info);
+  for (size_t i = 0; i < dispatches.size(); ++i) impl->info.push_back(nativeKernelInfo(dispatches[i], i, built.info[i]));
   impl->stats.compiled = built.compiled;
   impl->stats.opaque = built.opaque;
   std::unique_ptr<::llvm::LLVMContext> ctx = std::move(built.context);

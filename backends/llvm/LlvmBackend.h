@@ -22,11 +22,14 @@
 
 #include "ir/Graph.h"
 #include "ir/kernel/Kernel.h"
+#include "runtime/Artifact.h"
 #include "runtime/Device.h"
 #include "runtime/Plan.h"
 #include "runtime/ThreadPool.h"
 
 namespace ingot::backends::llvm_backend {
+
+inline constexpr std::string_view kBackend = "llvm";
 
 struct LlvmOptions {
   int optLevel = 3;       // 0..3: the LLVM pass pipeline and code generator level
@@ -98,8 +101,14 @@ struct CodeOptions {
   CodeKind kind = CodeKind::Assembly;
   std::string cpu = "native";
   int optLevel = 3;
+  bool flushDenormals = true;  // recorded in artifacts (LlvmOptions::flushDenormals)
 };
 Expected<std::string> emitCode(const ir::Graph& g, const CodeOptions& options);
+// An artifact entry point (runtime/Artifact.h) for backend "llvm": the plan
+// and the encoded CPU code (runtime/CpuCode.h: an object with every
+// dispatch's function, the kernel table and the CPU features the code
+// uses). Unsupported when a dispatch has no native code (opaque ops).
+Expected<rt::EntryCode> compileArtifactCode(const ir::Graph& g, const CodeOptions& options);
 // The CPU names `cpu` accepts besides "native" (for --help and errors).
 std::vector<std::string> knownCpuNames();
 // makeDeviceProvider(DeviceOptions{}).

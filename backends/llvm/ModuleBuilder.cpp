@@ -101,6 +101,17 @@ std::string symbolName(size_t i, const std::string& dispatch) {
   return s;
 }
 
+rt::NativeKernelInfo nativeKernelInfo(const kir::Dispatch& d, size_t i, const llvmcg::KernelInfo& k) {
+  rt::NativeKernelInfo info;
+  info.name = d.name;
+  if (!d.opaque) info.symbol = symbolName(i, d.name);
+  for (const kir::Binding& b : d.bindings)
+    info.bindingBytes.push_back(static_cast<uint64_t>(b.elements()) * dtypeSize(b.dtype));
+  info.units = k.units;
+  info.nsPerUnit = k.nsPerUnit;
+  info.scratchBytes = k.scratchBytes;
+  return info;
+}
 
 llvmcg::CodegenTarget targetOf(const ::llvm::TargetMachine& tm) {
   const ::llvm::MCSubtargetInfo* sti = tm.getMCSubtargetInfo();

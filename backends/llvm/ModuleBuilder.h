@@ -17,6 +17,7 @@
 
 #include "backends/llvm/Codegen.h"
 #include "ir/kernel/Kernel.h"
+#include "runtime/NativeKernel.h"
 #include "support/Status.h"
 
 namespace ingot::backends::llvm_backend {
@@ -37,6 +38,10 @@ const char* vectorMathLibrary(const ::llvm::StringMap<bool>& features);
 void optimizeModule(::llvm::Module& m, ::llvm::TargetMachine& tm, int level, bool vectorMath);
 // The symbol of dispatch i's function.
 std::string symbolName(size_t i, const std::string& dispatch);
+
+// What the runtime needs to call dispatch i's function (its symbol, binding
+// sizes from the static shapes, units, cost and scratch).
+rt::NativeKernelInfo nativeKernelInfo(const kir::Dispatch& d, size_t i, const llvmcg::KernelInfo& k);
 
 // A module with one function per non-opaque dispatch (symbolName(i, ...)).
 struct BuiltModule {

@@ -88,4 +88,15 @@ Expected<std::string> emitShaders(const ir::Graph& g, ShaderKind kind) {
   return out;
 }
 
+Expected<rt::EntryCode> compileArtifactCode(const ir::Graph& g) {
+  INGOT_ASSIGN_OR_RETURN(rt::Program p, compileGraph(g));
+  const auto* exe = dynamic_cast<const VulkanExecutable*>(p.executable.get());
+  if (!exe) return internalError("vulkan backend: compileGraph made no VulkanExecutable");
+  rt::EntryCode entry;
+  entry.backend = std::string(kBackend);
+  entry.code = encodeVulkanCode(*exe);
+  entry.plan = std::move(p.plan);
+  return entry;
+}
+
 }  // namespace ingot::backends::vulkan

@@ -18,6 +18,7 @@
 #include "backends/vulkan/VulkanDevice.h"
 #include "ir/Graph.h"
 #include "ir/kernel/Kernel.h"
+#include "runtime/Artifact.h"
 #include "runtime/Plan.h"
 
 namespace ingot::backends::vulkan {
@@ -37,6 +38,9 @@ struct CompiledKernel {
 Expected<CompiledKernel> compileDispatch(const kir::Dispatch& d);
 
 Expected<rt::Program> compileGraph(const ir::Graph& g);
+// An artifact entry point (runtime/Artifact.h) for backend "vulkan": the
+// plan and the encoded SPIR-V kernels (encodeVulkanCode).
+Expected<rt::EntryCode> compileArtifactCode(const ir::Graph& g);
 
 // Every dispatch's shader as GLSL, or its SPIR-V disassembled (`ingot
 // compile --target vulkan --emit glsl|spirv-asm`), each under a comment line

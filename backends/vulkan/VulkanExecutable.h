@@ -39,6 +39,13 @@ struct VulkanKernel {
   uint32_t features = 0;
 };
 
+// The executable's bytes in an artifact (runtime/Artifact.h), and back: an
+// executable for Vulkan devices, checked against the plan (kernel count,
+// SPIR-V header) so a corrupt artifact is an error, not a driver crash.
+class VulkanExecutable;
+std::string encodeVulkanCode(const VulkanExecutable& exe);
+Expected<std::shared_ptr<const rt::Executable>> loadVulkanCode(std::string_view bytes, const rt::Plan& plan);
+
 class VulkanExecutable final : public rt::Executable {
  public:
   explicit VulkanExecutable(std::vector<VulkanKernel> kernels) : kernels_(std::move(kernels)) {}

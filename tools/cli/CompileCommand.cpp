@@ -11,6 +11,8 @@
 #include "ir/DotPrinter.h"
 #include "ir/TextPrinter.h"
 #include "support/FileIO.h"
+#include "runtime/Artifact.h"
+#include "tools/cli/ArtifactBuilder.h"
 #include "tools/cli/Cli.h"
 #include "tools/cli/Inputs.h"
 #include "tools/cli/PassFlags.h"
@@ -114,7 +116,7 @@ std::string emitNames() {
   std::string out;
   for (const auto& k : emitKinds()) out += (out.empty() ? "" : ", ") + k.name;
   for (const auto& k : codeEmitKinds()) out += ", " + k.name;
-  return out;
+  return out + ", artifact";
 }
 
 // --emit llvm-ir|asm|obj|glsl|spirv-asm: code for the graph (or training step).
@@ -132,9 +134,39 @@ int emitCode(const ParsedArgs& args, CliIO& io, const CodeEmitKind& kind, const 
   return s.isOk() ? kExitOk : reportError(s, io);
 }
 
+bool endsWith(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// --emit artifact (the default for -o FILE.ingot): the artifact file.
+int compileArtifact(const ParsedArgs& args, CliIO& io) {
+  const std::optional<std::string> out = args.get("--output");
+  if (!out) return reportError(invalidInput("--emit artifact writes a file: give -o FILE.ingot"), io);
+  const std::string& path = args.positional[0];
+  auto given = collectInputs(args);
+  if (!given.ok()) return reportError(given.status(), io);
+  auto model = loadModel(path, given->load);
+  if (!model.ok()) return reportError(model.status(), io);
+  auto artifact = buildArtifact(args, *model->graph, path);
+  if (!artifact.ok()) return reportError(artifact.status().withContext(path), io);
+  auto bytes = rt::serializeArtifact(*artifact);
+  if (!bytes.ok()) return reportError(bytes.status(), io);
+  Status s = writeFileBytes(*out, *bytes);
+  if (!s.isOk()) return reportError(s, io);
+  std::string entries;
+  for (const rt::EntryPoint& e : artifact->entries) entries += (entries.empty() ? "" : ", ") + e.name;
+  std::string targets;
+  for (const std::string& b : artifact->backends()) targets += (targets.empty() ? "" : ", ") + b;
+  io.out << fmt::format("wrote {} ({} bytes): entry points {}; code for {}\n", *out, bytes->size(), entries, targets);
+  return kExitOk;
+}
+
 int compile(const ParsedArgs& args, CliIO& io) {
   if (args.positional.empty())
     return reportError(invalidInput("ingot compile: a model file is needed (see ingot compile --help)"), io);
+  const bool artifact = args.get("--emit") == "artifact" ||
+                        (!args.has("--emit") && endsWith(args.get("--output").value_or(""), ".ingot"));
+  if (artifact) return compileArtifact(args, io);
   const std::string emit = args.get("--emit").value_or("summary");
   const EmitKind* kind = nullptr;
   for (const auto& k : emitKinds())
@@ -207,6 +239,9 @@ std::string emitHelp() {
   std::string out = "--emit kinds:\n";
   for (const auto& k : emitKinds()) out += fmt::format("  {:<11} {}\n", k.name, k.description);
   for (const auto& k : codeEmitKinds()) out += fmt::format("  {:<11} {}\n", k.name, k.description);
+  out += fmt::format("  {:<11} {}\n", "artifact",
+                     "the compiled artifact (-o FILE.ingot, the default for that name): plan, weights and code for "
+                     "each --target (" + artifactTargetNames() + "); with --train also train_step and eval_step");
   return out;
 }
 
@@ -218,11 +253,12 @@ Command compileCommand() {
           "compile", "MODEL", 1, 1,
           "Compile MODEL (.onnx or text IR): optimize, fuse, lower to dispatches and plan memory.",
           {
-              {"--emit", "KIND", "what to print: summary, ir, dispatches, plan, llvm-ir, asm, obj, glsl, spirv-asm "
-                                 "(default summary)"},
-              {"--target", "NAME", "llvm or vulkan: checks that --emit's code is that backend's"},
-              {"--cpu", "NAME", "with llvm-ir/asm/obj: native (default), x86-64, x86-64-v2, x86-64-v3, x86-64-v4, "
-                                "or another LLVM CPU name"},
+              {"--emit", "KIND", "what to print: summary, ir, dispatches, plan, llvm-ir, asm, obj, glsl, spirv-asm, "
+                                 "artifact (default summary; artifact for -o FILE.ingot)"},
+              {"--target", "NAME[,NAME]", "artifacts: the backends to carry code for (default llvm); with --emit CODE: "
+                                          "checks that the code is that backend's (llvm or vulkan)"},
+              {"--cpu", "NAME", "llvm code (llvm-ir/asm/obj, artifacts): native (default), x86-64, x86-64-v2, "
+                                "x86-64-v3, x86-64-v4, or another LLVM CPU name"},
               {"--output", "FILE", "write what --emit produces to FILE instead of stdout", false, "-o"},
               {"--explain-fusion", "", "print which ops were fused into which group, and why each other op was not"},
               {"--dot", "FILE", "write the fused graph to FILE in Graphviz form (fused groups as clusters)"},
@@ -234,13 +270,15 @@ Command compileCommand() {
               {"--no-reuse", "", "give every temporary its own memory (to compare with the planned peak)"},
               {"--shape", "NAME=DIMS", "bind an ONNX input's shape, e.g. x=1x784", true},
               {"--batch", "N", "bind the leading symbolic dim of every ONNX input to N"},
-              {"--train", "OPTIMIZER", "compile the training step (forward, loss, gradients, sgd|momentum|adam|adamw "
-                                       "update) that `ingot train` runs, instead of the model"},
+              {"--train", "[LOSS,]OPTIMIZER", "compile the training step (forward, loss, gradients, "
+                                              "sgd|momentum|adam|adamw update) that `ingot train` runs, instead of "
+                                              "the model; artifacts get infer, train_step and eval_step"},
               {"--loss", "NAME", "with --train: the loss (default as for `ingot train`)"},
           },
           emitHelp() +
               "Example: ingot compile model.onnx --batch 1 --emit asm --cpu x86-64-v3 -o model.s\n"
-              "Artifacts (one file with plan, weights and code) come with the C API."},
+              "       ingot compile model.onnx --batch 1 --target llvm --cpu x86-64-v3 -o model.ingot\n"
+              "       ingot compile model.onnx --batch 32 --train adam --loss cross-entropy -o step.ingot"},
       &compile};
 }
 

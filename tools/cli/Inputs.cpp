@@ -58,33 +58,32 @@ Tensor randomTensor(DType dtype, const Shape& shape, std::mt19937_64& rng) {
   return t;
 }
 
-Expected<TensorMap> completeInputs(const ir::Graph& g, const TensorMap& given, std::optional<uint64_t> seed,
-                                   const std::vector<std::string>& foldedInputs) {
+Expected<TensorMap> completeInputs(const std::vector<InputSpec>& inputs, const TensorMap& given,
+                                   std::optional<uint64_t> seed, const std::vector<std::string>& foldedInputs) {
   TensorMap out;
   std::mt19937_64 rng(seed.value_or(0));
   std::vector<std::string> missing;
-  for (const ir::Value* in : g.inputs()) {
-    auto it = given.find(in->name());
+  for (const InputSpec& in : inputs) {
+    auto it = given.find(in.name);
     if (it != given.end()) {
-      if (it->second.dtype() != in->dtype())
-        return invalidInput("--input {}: expected dtype {}, the file has {}", in->name(), dtypeName(in->dtype()),
+      if (it->second.dtype() != in.dtype)
+        return invalidInput("--input {}: expected dtype {}, the file has {}", in.name, dtypeName(in.dtype),
                             dtypeName(it->second.dtype()));
-      if (it->second.shape() != in->shape())
-        return invalidInput("--input {}: expected shape {}, the file has {}", in->name(),
-                            shapeToString(in->shape()), shapeToString(it->second.shape()));
-      out[in->name()] = it->second;
+      if (it->second.shape() != in.shape)
+        return invalidInput("--input {}: expected shape {}, the file has {}", in.name, shapeToString(in.shape),
+                            shapeToString(it->second.shape()));
+      out[in.name] = it->second;
     } else if (seed) {
-      out[in->name()] = randomTensor(in->dtype(), in->shape(), rng);
+      out[in.name] = randomTensor(in.dtype, in.shape, rng);
     } else {
-      missing.push_back(fmt::format("'{}' ({})", in->name(), in->type().toString()));
+      missing.push_back(fmt::format("'{}' ({}{})", in.name, dtypeName(in.dtype), shapeToString(in.shape)));
     }
   }
   for (const auto& [name, t] : given) {
     if (std::find(foldedInputs.begin(), foldedInputs.end(), name) != foldedInputs.end()) continue;
-    const ir::Value* v = g.findValue(name);
-    if (!v || v->kind() != ir::ValueKind::Input) {
+    if (std::none_of(inputs.begin(), inputs.end(), [&](const InputSpec& in) { return in.name == name; })) {
       std::string names;
-      for (const ir::Value* in : g.inputs()) names += (names.empty() ? "" : ", ") + in->name();
+      for (const InputSpec& in : inputs) names += (names.empty() ? "" : ", ") + in.name;
       return invalidInput("--input {}: the model has no such input (inputs: {})", name, names);
     }
   }
@@ -92,6 +91,13 @@ Expected<TensorMap> completeInputs(const ir::Graph& g, const TensorMap& given, s
     return invalidInput("missing inputs: {}; give them with --input NAME=FILE.npy or use --random-inputs SEED",
                         fmt::join(missing, ", "));
   return out;
+}
+
+Expected<TensorMap> completeInputs(const ir::Graph& g, const TensorMap& given, std::optional<uint64_t> seed,
+                                   const std::vector<std::string>& foldedInputs) {
+  std::vector<InputSpec> inputs;
+  for (const ir::Value* in : g.inputs()) inputs.push_back({in->name(), in->dtype(), in->shape()});
+  return completeInputs(inputs, given, seed, foldedInputs);
 }
 
 std::string sanitizeFileName(const std::string& name) {

@@ -22,6 +22,19 @@ struct GivenInputs {
 // Reads --input NAME=FILE.npy, --shape NAME=DIMS and --batch N.
 Expected<GivenInputs> collectInputs(const ParsedArgs& args);
 
+// A model input's name and type (from a graph or a compiled plan).
+struct InputSpec {
+  std::string name;
+  DType dtype = DType::F32;
+  Shape shape;
+};
+
+// Every input: given ones are checked (dtype, shape), missing ones are
+// filled from `seed` when set, else an error lists them; given inputs not
+// in `inputs` (and not in `foldedInputs`) are an error.
+Expected<TensorMap> completeInputs(const std::vector<InputSpec>& inputs, const TensorMap& given,
+                                   std::optional<uint64_t> seed, const std::vector<std::string>& foldedInputs = {});
+
 // Every graph input: given ones are checked (dtype, shape), missing ones are
 // filled from `seed` when set, else an error lists them. Given inputs that
 // the loader compiled in as constants (`foldedInputs`) are skipped.

@@ -5,6 +5,7 @@
 #include "frontend/OnnxImporter.h"
 #include "ir/OpRegistry.h"
 #include "ir/TextPrinter.h"
+#include "tools/cli/ArtifactCommands.h"
 #include "tools/cli/Cli.h"
 #include "tools/cli/Inputs.h"
 
@@ -24,6 +25,7 @@ std::string dimsToString(const std::vector<std::variant<int64_t, std::string>>& 
 
 int inspect(const ParsedArgs& args, CliIO& io) {
   const std::string& path = args.positional[0];
+  if (isArtifactFile(path)) return inspectArtifact(args, io);
   auto given = collectInputs(args);
   if (!given.ok()) return reportError(given.status(), io);
   LoadOptions opts = given->load;
@@ -104,7 +106,8 @@ int inspect(const ParsedArgs& args, CliIO& io) {
 Command inspectCommand() {
   return Command{
       CommandSpec{"inspect", "MODEL", 1, 1,
-                  "Show a model's inputs, outputs, shapes, dtypes, op counts, parameter count and opsets.",
+                  "Show a model's inputs, outputs, shapes, dtypes, op counts, parameter count and opsets; for a "
+                  "compiled artifact, its entry points, signature, targets and code.",
                   {
                       {"--ir", "", "print the model as ingot text IR instead"},
                       {"--shape", "NAME=DIMS", "bind an input's shape", true},

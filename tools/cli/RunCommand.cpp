@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "support/Npy.h"
+#include "tools/cli/ArtifactCommands.h"
 #include "tools/cli/Backends.h"
 #include "tools/cli/Cli.h"
 #include "tools/cli/Inputs.h"
@@ -14,6 +15,9 @@ namespace {
 
 int runModel(const ParsedArgs& args, CliIO& io) {
   const std::string& path = args.positional[0];
+  if (isArtifactFile(path)) return runArtifact(args, io);
+  if (args.has("--entry") || args.has("--repeat"))
+    return reportError(invalidInput("--entry and --repeat apply to compiled artifacts (ingot compile -o FILE.ingot)"), io);
   auto given = collectInputs(args);
   if (!given.ok()) return reportError(given.status(), io);
   std::optional<uint64_t> seed;
@@ -66,13 +70,16 @@ Command runCommand() {
   return Command{
       withDeviceFlags(CommandSpec{
           "run", "MODEL", 1, 1,
-          "Compile MODEL (.onnx or text IR) for a backend and run it once.",
+          "Compile MODEL (.onnx or text IR) for a backend and run it once, or run a compiled artifact "
+          "(MODEL.ingot) through the runtime.",
           {
               {"--input", "NAME=FILE.npy", "an input tensor from a NumPy file; binds symbolic dims", true},
               {"--shape", "NAME=DIMS", "bind an input's shape, e.g. x=1x784 (symbolic dims get values)", true},
               {"--batch", "N", "bind the leading symbolic dim of every input to N"},
               {"--random-inputs", "SEED", "fill inputs not given with --input from a seeded generator"},
               {"--output-dir", "DIR", "write DIR/<output name>.npy for every model output"},
+              {"--entry", "NAME", "artifacts: the entry point to run (default infer; train_step, eval_step)"},
+              {"--repeat", "N", "artifacts: run N times and report the median run time"},
           },
           "Outputs are summarized on stdout; with --output-dir each is written as .npy\n"
           "(names sanitized for the file system)."}),

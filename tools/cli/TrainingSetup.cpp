@@ -59,18 +59,39 @@ Expected<passes::LossKind> chooseLoss(const ParsedArgs& args, const ir::Graph& m
   return train::defaultLossFor(model);
 }
 
-Expected<std::optional<passes::StepGraph>> trainingStepFromFlags(const ParsedArgs& args, const ir::Graph& model) {
-  std::optional<std::string> optimizer = args.get("--train");
-  if (!optimizer) {
+Expected<std::optional<passes::TrainingOptions>> trainingOptionsFromFlags(const ParsedArgs& args,
+                                                                         const ir::Graph& model) {
+  std::optional<std::string> value = args.get("--train");
+  if (!value) {
     if (args.has("--loss")) return invalidInput("--loss needs --train OPTIMIZER");
-    return std::optional<passes::StepGraph>();
+    return std::optional<passes::TrainingOptions>();
+  }
+  // --train OPTIMIZER, or --train LOSS,OPTIMIZER.
+  std::string optimizer = *value;
+  std::optional<std::string> loss;
+  if (size_t comma = value->find(','); comma != std::string::npos) {
+    if (args.has("--loss")) return invalidInput("--train {} names the loss; --loss is not needed", *value);
+    loss = value->substr(0, comma);
+    optimizer = value->substr(comma + 1);
   }
   passes::TrainingOptions training;
-  auto preset = passes::optimizerPreset(*optimizer);
+  auto preset = passes::optimizerPreset(optimizer);
   if (!preset.ok()) return preset.status().withContext("--train");
   training.optimizer = *preset;
-  INGOT_ASSIGN_OR_RETURN(training.loss, chooseLoss(args, model));
-  INGOT_ASSIGN_OR_RETURN(passes::StepGraph step, passes::buildTrainingStep(model, training));
+  if (loss) {
+    auto kind = passes::parseLossKind(*loss);
+    if (!kind.ok()) return kind.status().withContext("--train");
+    training.loss = *kind;
+  } else {
+    INGOT_ASSIGN_OR_RETURN(training.loss, chooseLoss(args, model));
+  }
+  return std::optional<passes::TrainingOptions>(training);
+}
+
+Expected<std::optional<passes::StepGraph>> trainingStepFromFlags(const ParsedArgs& args, const ir::Graph& model) {
+  INGOT_ASSIGN_OR_RETURN(std::optional<passes::TrainingOptions> training, trainingOptionsFromFlags(args, model));
+  if (!training) return std::optional<passes::StepGraph>();
+  INGOT_ASSIGN_OR_RETURN(passes::StepGraph step, passes::buildTrainingStep(model, *training));
   return std::optional<passes::StepGraph>(std::move(step));
 }
 

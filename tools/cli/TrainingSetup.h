@@ -28,7 +28,11 @@ Expected<TrainableModel> loadTrainableModel(const std::string& path, const std::
 // --loss NAME, or the model's natural loss (train::defaultLossFor).
 Expected<passes::LossKind> chooseLoss(const ParsedArgs& args, const ir::Graph& model);
 
-// --train OPTIMIZER [--loss NAME] (compile, bench): the training step of
+// --train OPTIMIZER [--loss NAME] or --train LOSS,OPTIMIZER (compile,
+// bench): the optimizer and loss, or nullopt without --train.
+Expected<std::optional<passes::TrainingOptions>> trainingOptionsFromFlags(const ParsedArgs& args,
+                                                                         const ir::Graph& model);
+// The same, built into the training step of
 // `model`, or nullopt without --train (--loss alone is an error).
 Expected<std::optional<passes::StepGraph>> trainingStepFromFlags(const ParsedArgs& args, const ir::Graph& model);
 

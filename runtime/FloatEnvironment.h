@@ -1,4 +1,4 @@
-// The floating-point environment the llvm backend's kernels run in.
+// The floating-point environment host kernels (the llvm backend's) run in.
 //
 // Subnormal floats are flushed to zero (x86: MXCSR's FTZ and DAZ bits) while
 // a kernel runs, as TensorFlow and XLA do on CPUs, because subnormal
@@ -9,7 +9,7 @@
 // Fashion-MNIST MLP at batch 32 this made the whole training step 1.7x slower
 // (454 us vs 263 us per step, measured), with the same losses to 4 digits.
 // Values below 1.2e-38 (f32) or 2.2e-308 (f64) read and compute as zero;
-// LlvmOptions::flushDenormals = false keeps IEEE subnormals (the reference
+// LlvmOptions::flushDenormals = false (CpuCode::flushDenormals in artifacts) keeps IEEE subnormals (the reference
 // backend always keeps them).
 #pragma once
 
@@ -17,7 +17,7 @@
 #include <xmmintrin.h>
 #endif
 
-namespace ingot::backends::llvm_backend {
+namespace ingot::rt {
 
 // Sets flush-to-zero and denormals-are-zero on this thread for its lifetime
 // (when `enable`), then restores the previous mode.
@@ -47,4 +47,4 @@ class ScopedFlushDenormals {
   bool active_ = false;
 };
 
-}  // namespace ingot::backends::llvm_backend
+}  // namespace ingot::rt
