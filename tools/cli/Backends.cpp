@@ -1,6 +1,7 @@
 #include "tools/cli/Backends.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "backends/llvm/LlvmBackend.h"
 #include "backends/lowered/LoweredBackend.h"
@@ -52,7 +53,8 @@ Expected<DeviceSettings> parseDeviceSettings(const std::optional<std::string>& t
 
 CommandSpec withDeviceFlags(CommandSpec spec) {
   const FlagSpec device[] = {
-      {"--backend", "NAME[:N]", "backend (and device index) to run on; default: the fastest available"},
+      {"--backend", "NAME[:N|:DEVICE]", "backend to run on, and its device by index or by (part of) its name, "
+                                          "e.g. vulkan:1, vulkan:llvmpipe; default: the fastest available"},
       {"--threads", "N", "worker threads of CPU backends (default: $INGOT_THREADS, else every CPU)"},
   };
   spec.flags.insert(spec.flags.begin(), std::begin(device), std::end(device));
@@ -65,15 +67,26 @@ Expected<OpenDevice> openDeviceFromFlags(const ParsedArgs& args) {
 }
 
 Expected<OpenDevice> openDevice(const std::string& spec, const DeviceSettings& settings) {
+  // NAME, NAME:INDEX or NAME:TEXT (the first device whose name contains TEXT,
+  // ignoring case: "vulkan:llvmpipe", "opencl:pthread").
   std::string name = spec;
-  int64_t index = 0;
+  std::optional<int64_t> index;
+  std::string nameFilter;
   if (size_t colon = spec.find(':'); colon != std::string::npos) {
     name = spec.substr(0, colon);
-    std::string idx = spec.substr(colon + 1);
-    if (idx.empty() || idx.find_first_not_of("0123456789") != std::string::npos || idx.size() > 6)
-      return invalidInput("--backend {}: expected NAME or NAME:INDEX", spec);
-    index = std::stoll(idx);
+    std::string sel = spec.substr(colon + 1);
+    if (sel.empty()) return invalidInput("--backend {}: expected NAME, NAME:INDEX or NAME:DEVICE-NAME", spec);
+    if (sel.find_first_not_of("0123456789") == std::string::npos) {
+      if (sel.size() > 6) return invalidInput("--backend {}: device index out of range", spec);
+      index = std::stoll(sel);
+    } else {
+      nameFilter = sel;
+    }
   }
+  auto lower = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
   std::vector<const BackendEntry*> candidates;
   if (name.empty()) {
     for (const auto& b : backendTable()) candidates.push_back(&b);
@@ -91,11 +104,22 @@ Expected<OpenDevice> openDevice(const std::string& spec, const DeviceSettings& s
       reasons += fmt::format("\n  {}: {}", b->name, devices.status().message());
       continue;
     }
-    if (static_cast<size_t>(index) >= devices->size()) {
-      reasons += fmt::format("\n  {}: no device {} ({} found)", b->name, index, devices->size());
+    if (!nameFilter.empty()) {
+      std::string names;
+      for (auto& d : *devices) {
+        if (lower(d->info().name).find(lower(nameFilter)) != std::string::npos) return OpenDevice{b, std::move(d)};
+        names += fmt::format("{}{} ('{}')", names.empty() ? "" : ", ", d->info().id(), d->info().name);
+      }
+      reasons += fmt::format("\n  {}: no device named like '{}' (devices: {})", b->name, nameFilter,
+                             names.empty() ? "none" : names);
       continue;
     }
-    return OpenDevice{b, std::move((*devices)[index])};
+    const size_t i = static_cast<size_t>(index.value_or(0));
+    if (i >= devices->size()) {
+      reasons += fmt::format("\n  {}: no device {} ({} found)", b->name, i, devices->size());
+      continue;
+    }
+    return OpenDevice{b, std::move((*devices)[i])};
   }
   return invalidInput("no usable device for '{}':{}", spec.empty() ? "auto" : spec, reasons);
 }

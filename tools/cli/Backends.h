@@ -43,7 +43,8 @@ struct OpenDevice {
   const BackendEntry* backend = nullptr;
   std::unique_ptr<rt::Device> device;
 };
-// `spec` is "NAME" or "NAME:INDEX"; empty picks the fastest backend that has a
+// `spec` is "NAME", "NAME:INDEX" or "NAME:TEXT" (the first device whose name
+// contains TEXT, ignoring case); empty picks the fastest backend that has a
 // device. Errors say which backends and devices exist.
 Expected<OpenDevice> openDevice(const std::string& spec, const DeviceSettings& settings = {});
 // --threads N (1..1024) when given.
