@@ -221,10 +221,20 @@ Expected<ArtifactContents> parseArtifact(std::span<const std::byte> data, const 
                          dtypeName(w.dtype), shapeToString(w.shape), w.bytes, w.offset, weightBytes.size()));
     weights.push_back(std::move(w));
   }
+  // Each reference copies its weight into the plan, so a budget stops a few
+  // bytes of meta from making the loader copy one weight gigabytes' worth of
+  // times. Real artifacts stay far below it: each entry point and target has
+  // its own copy, a training step's zero moments share one weight.
+  const uint64_t copyBudget = 64 * (uint64_t{weightBytes.size()} + 4096);
+  uint64_t copied = 0;
   auto weight = [&](uint64_t i) -> Expected<Tensor> {
     if (i >= weights.size()) return invalidInput("{}: weight {} of {}", source, i, weights.size());
+    copied += weights[i].bytes;
+    if (copied > copyBudget)
+      return invalidInput("{}: the plans refer to more than {} bytes of initial data, 64 times the weights section",
+                          source, copyBudget);
     Tensor t(weights[i].dtype, weights[i].shape);
-    std::memcpy(t.rawData(), weightBytes.data() + weights[i].offset, weights[i].bytes);
+    if (weights[i].bytes) std::memcpy(t.rawData(), weightBytes.data() + weights[i].offset, weights[i].bytes);
     return t;
   };
   const uint64_t ne = m.count("entry points", 8 + 8);

@@ -100,7 +100,7 @@ class ElfLinker {
     if (eh_.e_shstrndx >= shdrs_.size()) return bad("section name table index {}", eh_.e_shstrndx);
     for (size_t i = 0; i < shdrs_.size(); ++i) {
       const Elf64_Shdr& s = shdrs_[i];
-      if (s.sh_type != SHT_NOBITS && s.sh_type != SHT_NULL && !inFile(s.sh_offset, s.sh_size))
+      if (s.sh_type != SHT_NOBITS && !inFile(s.sh_offset, s.sh_size))  // layout() copies even SHT_NULL ones
         return bad("section {} ({} bytes at {}) outside the file", i, s.sh_size, s.sh_offset);
     }
     for (size_t i = 0; i < shdrs_.size(); ++i) {
@@ -130,7 +130,7 @@ class ElfLinker {
     if (st.sh_entsize != sizeof(Elf64_Sym) || st.sh_size % sizeof(Elf64_Sym) != 0)
       return bad("symbol table entry size {}", st.sh_entsize);
     syms_.resize(st.sh_size / sizeof(Elf64_Sym));
-    std::memcpy(syms_.data(), in_.data() + st.sh_offset, st.sh_size);
+    if (st.sh_size) std::memcpy(syms_.data(), in_.data() + st.sh_offset, st.sh_size);  // data() may be null
     for (const Elf64_Sym& s : syms_) {
       if (s.st_name == 0) {
         symNames_.emplace_back();
@@ -168,7 +168,7 @@ class ElfLinker {
     // so they are copied.
     auto& copy = relaCopies_[section];
     copy.resize(r.sh_size / sizeof(Elf64_Rela));
-    std::memcpy(copy.data(), in_.data() + r.sh_offset, r.sh_size);
+    if (r.sh_size) std::memcpy(copy.data(), in_.data() + r.sh_offset, r.sh_size);
     return std::span<const Elf64_Rela>(copy);
   }
 

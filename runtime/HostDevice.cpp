@@ -47,13 +47,17 @@ Status HostDevice::execute(const Executable& exe, const Plan& plan, std::span<Bu
     return runtimeError("{}: cannot run a '{}' executable", info_.id(), exe.backend());
   if (buffers.size() != plan.buffers.size())
     return runtimeError("{}: plan has {} buffers, {} bound", info_.id(), plan.buffers.size(), buffers.size());
-  std::vector<HostBuffer*> hb(buffers.size());
+  // One plan at a time per device (the pool is not reentrant either); the
+  // scratch vectors are reused so a run allocates nothing.
+  std::lock_guard<std::mutex> lock(executeMutex_);
+  std::vector<HostBuffer*>& hb = hostBuffers_;
+  std::vector<std::byte*>& bind = bindings_;
+  std::vector<uint64_t>& sizes = bindingBytes_;
+  hb.assign(buffers.size(), nullptr);
   for (size_t i = 0; i < buffers.size(); ++i) {
     hb[i] = dynamic_cast<HostBuffer*>(buffers[i]);
     if (!hb[i]) return runtimeError("{}: buffer {} is not host memory", info_.id(), i);
   }
-  std::vector<std::byte*> bind;
-  std::vector<uint64_t> sizes;
   for (const PlanStep& step : plan.steps) {
     if (const auto* copy = std::get_if<CopyStep>(&step)) {
       std::memmove(hb[copy->dst]->data() + copy->dstOffset, hb[copy->src]->data() + copy->srcOffset,

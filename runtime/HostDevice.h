@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,10 @@ class HostDevice final : public Device {
  private:
   DeviceInfo info_;
   std::unique_ptr<ThreadPool> pool_;
+  std::mutex executeMutex_;
+  std::vector<HostBuffer*> hostBuffers_;  // execute()'s scratch, reused
+  std::vector<std::byte*> bindings_;
+  std::vector<uint64_t> bindingBytes_;
 };
 
 }  // namespace ingot::rt

@@ -1,5 +1,7 @@
 #include "runtime/Session.h"
 
+#include <algorithm>
+
 namespace ingot::rt {
 
 Expected<std::unique_ptr<Session>> Session::create(Device& device, std::shared_ptr<const Executable> exe,
@@ -24,23 +26,46 @@ Expected<std::unique_ptr<Session>> Session::create(Device& device, std::shared_p
   return s;
 }
 
+namespace {
+
+bool sameShape(std::span<const int64_t> a, const Shape& b) { return std::equal(a.begin(), a.end(), b.begin(), b.end()); }
+
+}  // namespace
+
 Status Session::setInput(std::string_view name, const Tensor& value) {
+  return setInputData(name, value.dtype(), value.shape(), value.rawData());
+}
+
+Status Session::setInputData(std::string_view name, DType dtype, std::span<const int64_t> shape, const void* data) {
   for (size_t i = 0; i < plan_.inputs.size(); ++i) {
     const TensorSlot& slot = plan_.inputs[i];
     if (slot.name != name) continue;
-    if (value.dtype() != slot.dtype)
-      return invalidInput("input '{}': expected dtype {}, got {}", name, dtypeName(slot.dtype),
-                          dtypeName(value.dtype()));
-    if (value.shape() != slot.shape)
+    if (dtype != slot.dtype)
+      return invalidInput("input '{}': expected dtype {}, got {}", name, dtypeName(slot.dtype), dtypeName(dtype));
+    if (!sameShape(shape, slot.shape))
       return invalidInput("input '{}': expected shape {}, got {}", name, shapeToString(slot.shape),
-                          shapeToString(value.shape()));
-    INGOT_RETURN_IF_ERROR(buffers_[slot.buffer]->upload(value.rawData(), value.byteSize()));
+                          shapeToString(Shape(shape.begin(), shape.end())));
+    const uint64_t bytes = static_cast<uint64_t>(numElements(slot.shape)) * dtypeSize(slot.dtype);
+    INGOT_RETURN_IF_ERROR(buffers_[slot.buffer]->upload(data, bytes));
     inputSet_[i] = true;
     return Status::ok();
   }
   std::string names;
   for (const TensorSlot& s : plan_.inputs) names += (names.empty() ? "" : ", ") + s.name;
   return invalidInput("'{}' is not an input of the model (inputs: {})", name, names);
+}
+
+Status Session::readOutput(std::string_view name, DType dtype, std::span<const int64_t> shape, void* data) const {
+  for (const TensorSlot& slot : plan_.outputs) {
+    if (slot.name != name) continue;
+    if (dtype != slot.dtype || !sameShape(shape, slot.shape))
+      return invalidInput("output '{}': expected {}{}, got {}{}", name, dtypeName(slot.dtype),
+                          shapeToString(slot.shape), dtypeName(dtype), shapeToString(Shape(shape.begin(), shape.end())));
+    return buffers_[slot.buffer]->download(data, static_cast<uint64_t>(numElements(slot.shape)) * dtypeSize(slot.dtype));
+  }
+  std::string names;
+  for (const TensorSlot& s : plan_.outputs) names += (names.empty() ? "" : ", ") + s.name;
+  return invalidInput("'{}' is not an output of the model (outputs: {})", name, names);
 }
 
 Status Session::run() {

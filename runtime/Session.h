@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -23,6 +24,11 @@ class Session {
 
   // Checks name, dtype and shape; errors name the input, expected vs got.
   Status setInput(std::string_view name, const Tensor& value);
+  // setInput and output over caller memory of `dtype` and `shape` (the C
+  // API's tensors, which may wrap application buffers): the same checks,
+  // and the device upload/download is the only copy.
+  Status setInputData(std::string_view name, DType dtype, std::span<const int64_t> shape, const void* data);
+  Status readOutput(std::string_view name, DType dtype, std::span<const int64_t> shape, void* data) const;
   Status run();
   Expected<Tensor> output(std::string_view name) const;
   // All outputs in signature order.

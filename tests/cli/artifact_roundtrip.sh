@@ -44,6 +44,7 @@ echo "$out"
 grep -q "entry points infer, train_step, eval_step" <<<"$out" || fail "training artifact entry points"
 "$INGOT" inspect "$T/step.ingot" | grep -q "state  .* tensors" || fail "inspect: training state"
 "$INGOT" run "$T/step.ingot" --entry train_step --random-inputs 3 | grep -q "loss" || fail "run train_step"
+"$INGOT" bench "$T/step.ingot" --entry train_step --seconds 0 --runs 3 --warmup 1 | grep -q "loaded in" || fail "bench train_step"
 
 # Damage: truncated, a flipped byte, not an artifact at all, a wrong entry.
 head -c 1000 "$T/mlp.ingot" > "$T/truncated.ingot"

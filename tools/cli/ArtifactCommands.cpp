@@ -50,6 +50,28 @@ rt::CodeLoaders artifactCodeLoaders() {
   return {{"llvm", &rt::loadCpuCode}, {"vulkan", &backends::vulkan::loadVulkanCode}};
 }
 
+Expected<OpenedArtifact> openArtifact(const ParsedArgs& args, const std::string& path) {
+  OpenedArtifact o;
+  o.entry = args.get("--entry").value_or(std::string(rt::kInferEntry));
+  const auto t0 = Clock::now();
+  INGOT_ASSIGN_OR_RETURN(rt::ArtifactContents contents, rt::readArtifactFile(path));
+  o.artifact = std::make_shared<const rt::ArtifactContents>(std::move(contents));
+  o.readMs = msSince(t0);
+  // Opening the device is not part of loading: an embedding application
+  // opens it once for all its models.
+  INGOT_ASSIGN_OR_RETURN(o.device, deviceFor(args, *o.artifact));
+  const auto tLoad = Clock::now();
+  Expected<std::unique_ptr<rt::LoadedModel>> model =
+      rt::LoadedModel::create(o.artifact, *o.device.device, artifactCodeLoaders());
+  if (!model.ok()) return model.status().withContext(path);
+  o.model = std::move(*model);
+  Expected<rt::Session*> session = o.model->session(o.entry);
+  if (!session.ok()) return session.status().withContext(path);
+  o.session = *session;
+  o.loadMs = msSince(tLoad);
+  return o;
+}
+
 int runArtifact(const ParsedArgs& args, CliIO& io) {
   const std::string& path = args.positional[0];
   if (args.has("--shape") || args.has("--batch"))
@@ -71,24 +93,11 @@ int runArtifact(const ParsedArgs& args, CliIO& io) {
     if (!v.ok()) return reportError(v.status(), io);
     repeat = *v;
   }
-  const std::string entry = args.get("--entry").value_or(std::string(rt::kInferEntry));
-
-  const auto t0 = Clock::now();
-  auto contents = rt::readArtifactFile(path);
-  if (!contents.ok()) return reportError(contents.status(), io);
-  auto artifact = std::make_shared<const rt::ArtifactContents>(std::move(*contents));
-  const double readMs = msSince(t0);
-  // Opening the device is not part of loading: an embedding application
-  // opens it once for all its models.
-  auto device = deviceFor(args, *artifact);
-  if (!device.ok()) return reportError(device.status(), io);
-  const auto tLoad = Clock::now();
-  auto model = rt::LoadedModel::create(artifact, *device->device, artifactCodeLoaders());
-  if (!model.ok()) return reportError(model.status().withContext(path), io);
-  auto session = (*model)->session(entry);
-  if (!session.ok()) return reportError(session.status().withContext(path), io);
-  const double loadMs = msSince(tLoad);
-  rt::Session& s = **session;
+  auto opened = openArtifact(args, path);
+  if (!opened.ok()) return reportError(opened.status(), io);
+  rt::Session& s = *opened->session;
+  const std::string& entry = opened->entry;
+  const rt::DeviceInfo& device = opened->device.device->info();
 
   std::vector<InputSpec> specs;
   for (const rt::TensorSlot& in : s.plan().inputs) specs.push_back({in.name, in.dtype, in.shape});
@@ -105,8 +114,8 @@ int runArtifact(const ParsedArgs& args, CliIO& io) {
   auto outputs = s.outputs();
   if (!outputs.ok()) return reportError(outputs.status(), io);
 
-  io.out << fmt::format("ran {} '{}' on {} ({}): read and check {:.2f} ms, load {:.2f} ms, first run {:.3f} ms\n", path, entry,
-                        device->device->info().id(), device->device->info().name, readMs, loadMs, runMs.front());
+  io.out << fmt::format("ran {} '{}' on {} ({}): read and check {:.2f} ms, load {:.2f} ms, first run {:.3f} ms\n", path,
+                        entry, device.id(), device.name, opened->readMs, opened->loadMs, runMs.front());
   if (repeat > 1) {
     std::vector<double> sorted(runMs.begin() + 1, runMs.end());
     std::sort(sorted.begin(), sorted.end());

@@ -7,6 +7,7 @@
 #include <ostream>
 
 #include "support/Json.h"
+#include "tools/cli/ArtifactCommands.h"
 #include "tools/cli/Backends.h"
 #include "tools/cli/Cli.h"
 #include "tools/cli/Inputs.h"
@@ -51,26 +52,108 @@ Expected<TensorMap> benchInputs(const ir::Graph& g, const passes::StepGraph* ste
   return inputs;
 }
 
-int bench(const ParsedArgs& args, CliIO& io) {
-  const std::string& path = args.positional[0];
+// What a report names: the model, what ran, where, and how long setting up
+// (compiling, or loading an artifact) took.
+struct RunDescription {
+  std::string path, what;
+  rt::DeviceInfo device;
+  int64_t batch = 1;
+  std::string setupName;  // "compile_ms" or "load_ms" (the JSON key)
+  double setupMs = 0;
+};
+
+struct TimingOptions {
   int64_t warmup = 10, minRuns = 20;
   double seconds = 1.0;
+};
+
+Expected<TimingOptions> timingOptions(const ParsedArgs& args) {
+  TimingOptions o;
   if (auto v = args.get("--warmup")) {
-    auto n = parseInt("--warmup", *v, 0, 1000000);
-    if (!n.ok()) return reportError(n.status(), io);
-    warmup = *n;
+    INGOT_ASSIGN_OR_RETURN(o.warmup, parseInt("--warmup", *v, 0, 1000000));
   }
   if (auto v = args.get("--runs")) {
-    auto n = parseInt("--runs", *v, 1, 10000000);
-    if (!n.ok()) return reportError(n.status(), io);
-    minRuns = *n;
+    INGOT_ASSIGN_OR_RETURN(o.minRuns, parseInt("--runs", *v, 1, 10000000));
   }
   if (auto v = args.get("--seconds")) {
-    auto s = parseDouble("--seconds", *v);
-    if (!s.ok()) return reportError(s.status(), io);
-    if (*s < 0 || *s > 3600) return reportError(invalidInput("--seconds: {} is out of range [0, 3600]", *s), io);
-    seconds = *s;
+    INGOT_ASSIGN_OR_RETURN(o.seconds, parseDouble("--seconds", *v));
+    if (o.seconds < 0 || o.seconds > 3600) return invalidInput("--seconds: {} is out of range [0, 3600]", o.seconds);
   }
+  return o;
+}
+
+// Warm-up, then timed Session::run calls; prints the report.
+int timeRuns(rt::Session& session, const RunDescription& r, const TimingOptions& options, const ParsedArgs& args,
+             CliIO& io) {
+  for (int64_t i = 0; i < options.warmup; ++i) {
+    Status s = session.run();
+    if (!s.isOk()) return reportError(s, io);
+  }
+  BenchStats stats;
+  const auto start = std::chrono::steady_clock::now();
+  while (static_cast<int64_t>(stats.us.size()) < options.minRuns ||
+         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < options.seconds) {
+    const auto t0 = std::chrono::steady_clock::now();
+    Status s = session.run();
+    const auto t1 = std::chrono::steady_clock::now();
+    if (!s.isOk()) return reportError(s, io);
+    stats.us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+  }
+  std::sort(stats.us.begin(), stats.us.end());
+  const double samplesPerSecond = static_cast<double>(r.batch) * 1e6 / stats.median();
+  if (args.has("--json")) {
+    io.out << fmt::format(
+        "{{\"model\": \"{}\", \"what\": \"{}\", \"backend\": \"{}\", \"batch\": {}, \"threads\": {}, \"runs\": {}, "
+        "\"median_us\": {}, \"min_us\": {}, \"max_us\": {}, \"p10_us\": {}, \"p90_us\": {}, \"samples_per_s\": {}, "
+        "\"{}\": {}}}\n",
+        jsonEscape(r.path), jsonEscape(r.what), r.device.id(), r.batch, args.get("--threads").value_or("null"), stats.us.size(),
+        jsonNumber(stats.median()), jsonNumber(stats.us.front()), jsonNumber(stats.us.back()),
+        jsonNumber(stats.quantile(0.1)), jsonNumber(stats.quantile(0.9)), jsonNumber(samplesPerSecond),
+        r.setupName, jsonNumber(r.setupMs));
+    return kExitOk;
+  }
+  io.out << fmt::format("{} {} on {} ({}), batch {}: {} runs after {} warm-up\n", r.path, r.what, r.device.id(),
+                        r.device.name, r.batch, stats.us.size(), options.warmup);
+  io.out << fmt::format("  median {:.1f} us  (min {:.1f}, p10 {:.1f}, p90 {:.1f}, max {:.1f})  {:.0f} samples/s\n",
+                        stats.median(), stats.us.front(), stats.quantile(0.1), stats.quantile(0.9), stats.us.back(),
+                        samplesPerSecond);
+  io.out << fmt::format("  {} in {:.1f} ms\n", r.setupName == "compile_ms" ? "compiled" : "loaded", r.setupMs);
+  return kExitOk;
+}
+
+// `ingot bench MODEL.ingot`: the artifact's entry point, loaded by the
+// runtime (what an embedding application runs).
+int benchArtifact(const ParsedArgs& args, CliIO& io, const TimingOptions& options) {
+  const std::string& path = args.positional[0];
+  for (const char* flag : {"--train", "--loss", "--batch", "--shape"})
+    if (args.has(flag))
+      return reportError(invalidInput("{}: {} applies to model files; an artifact is compiled already (see --entry)",
+                                      path, flag),
+                         io);
+  auto given = collectInputs(args);
+  if (!given.ok()) return reportError(given.status(), io);
+  auto opened = openArtifact(args, path);
+  if (!opened.ok()) return reportError(opened.status(), io);
+  rt::Session& session = *opened->session;
+  std::vector<InputSpec> specs;
+  for (const rt::TensorSlot& in : session.plan().inputs) specs.push_back({in.name, in.dtype, in.shape});
+  // Random inputs (integer ones, such as class labels, in [0, 10)).
+  auto inputs = completeInputs(specs, given->tensors, uint64_t{1});
+  if (!inputs.ok()) return reportError(inputs.status().withContext(path), io);
+  for (const auto& [name, t] : *inputs)
+    if (Status s = session.setInput(name, t); !s.isOk()) return reportError(s, io);
+  const auto& first = session.plan().inputs;
+  const int64_t batch = !first.empty() && !first[0].shape.empty() ? first[0].shape[0] : 1;
+  return timeRuns(session, {path, opened->entry, opened->device.device->info(), batch, "load_ms", opened->loadMs},
+                  options, args, io);
+}
+
+int bench(const ParsedArgs& args, CliIO& io) {
+  const std::string& path = args.positional[0];
+  auto options = timingOptions(args);
+  if (!options.ok()) return reportError(options.status(), io);
+  if (isArtifactFile(path)) return benchArtifact(args, io, *options);
+  if (args.has("--entry")) return reportError(invalidInput("--entry applies to compiled artifacts (.ingot)"), io);
   auto given = collectInputs(args);
   if (!given.ok()) return reportError(given.status(), io);
   auto model = loadModel(path, given->load);
@@ -101,43 +184,10 @@ int bench(const ParsedArgs& args, CliIO& io) {
     Status s = (*session)->setInput(name, t);
     if (!s.isOk()) return reportError(s, io);
   }
-  for (int64_t i = 0; i < warmup; ++i) {
-    Status s = (*session)->run();
-    if (!s.isOk()) return reportError(s, io);
-  }
-  BenchStats stats;
-  const auto start = std::chrono::steady_clock::now();
-  while (static_cast<int64_t>(stats.us.size()) < minRuns ||
-         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < seconds) {
-    const auto t0 = std::chrono::steady_clock::now();
-    Status s = (*session)->run();
-    const auto t1 = std::chrono::steady_clock::now();
-    if (!s.isOk()) return reportError(s, io);
-    stats.us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
-  }
-  std::sort(stats.us.begin(), stats.us.end());
   const ir::Value* first = graph->inputs().empty() ? nullptr : graph->inputs()[0];
   const int64_t batch = first && !first->shape().empty() ? first->shape()[0] : 1;
-  const double samplesPerSecond = static_cast<double>(batch) * 1e6 / stats.median();
   const std::string what = step ? fmt::format("training step ({})", args.get("--train").value_or("")) : "inference";
-  if (args.has("--json")) {
-    io.out << fmt::format(
-        "{{\"model\": \"{}\", \"what\": \"{}\", \"backend\": \"{}\", \"batch\": {}, \"threads\": {}, \"runs\": {}, "
-        "\"median_us\": {}, \"min_us\": {}, \"max_us\": {}, \"p10_us\": {}, \"p90_us\": {}, \"samples_per_s\": {}, "
-        "\"compile_ms\": {}}}\n",
-        jsonEscape(path), jsonEscape(what), device->device->info().id(), batch, args.get("--threads").value_or("null"), stats.us.size(),
-        jsonNumber(stats.median()), jsonNumber(stats.us.front()), jsonNumber(stats.us.back()),
-        jsonNumber(stats.quantile(0.1)), jsonNumber(stats.quantile(0.9)), jsonNumber(samplesPerSecond),
-        jsonNumber(compileMs));
-    return kExitOk;
-  }
-  io.out << fmt::format("{} {} on {} ({}), batch {}: {} runs after {} warm-up\n", path, what,
-                        device->device->info().id(), device->device->info().name, batch, stats.us.size(), warmup);
-  io.out << fmt::format("  median {:.1f} us  (min {:.1f}, p10 {:.1f}, p90 {:.1f}, max {:.1f})  {:.0f} samples/s\n",
-                        stats.median(), stats.us.front(), stats.quantile(0.1), stats.quantile(0.9), stats.us.back(),
-                        samplesPerSecond);
-  io.out << fmt::format("  compiled in {:.1f} ms\n", compileMs);
-  return kExitOk;
+  return timeRuns(**session, {path, what, device->device->info(), batch, "compile_ms", compileMs}, *options, args, io);
 }
 
 }  // namespace
@@ -146,7 +196,8 @@ Command benchCommand() {
   return Command{
       withDeviceFlags(CommandSpec{
           "bench", "MODEL", 1, 1,
-          "Time MODEL's compiled inference (or training step) on a backend: median, spread, samples/s.",
+          "Time MODEL's compiled inference (or training step) on a backend, or a compiled artifact's entry point "
+          "(MODEL.ingot, loaded by the runtime): median, spread, samples/s.",
           {
               {"--batch", "N", "bind the leading symbolic dim of every input to N"},
               {"--shape", "NAME=DIMS", "bind an input's shape, e.g. x=1x784", true},
@@ -154,6 +205,7 @@ Command benchCommand() {
               {"--train", "OPTIMIZER", "time the training step (forward, loss, gradients, sgd|momentum|adam|adamw "
                                        "update) on random data instead of inference"},
               {"--loss", "NAME", "with --train: the loss (default as for `ingot train`)"},
+              {"--entry", "NAME", "artifacts: the entry point to time (default infer; train_step, eval_step)"},
               {"--warmup", "N", "untimed runs first (default 10)"},
               {"--runs", "N", "at least N timed runs (default 20)"},
               {"--seconds", "S", "and keep running for at least S seconds (default 1)"},
