@@ -13,6 +13,8 @@ PACKAGES=(
   zlib1g-dev dataset-fashion-mnist
   llvm-19-tools llvm-19-dev
   libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers glslang-dev spirv-tools
+  pocl-opencl-icd opencl-headers ocl-icd-opencl-dev
+  clang-19 libclang-rt-19-dev
 )
 
 missing=()

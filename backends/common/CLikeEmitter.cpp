@@ -1,5 +1,6 @@
 #include "backends/common/CLikeEmitter.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -100,6 +101,128 @@ Status Emitter::emitStatements(const std::vector<kir::Stmt>& body, int indent) {
     }
   }
   memo_.clear();
+  return Status::ok();
+}
+
+Status Emitter::emitUnflatten(size_t dims, const std::string& flat, int indent) {
+  if (dims > d_.grid.size() || d_.gridVars.size() != d_.grid.size())
+    return internalError("dispatch {}: {} grid dims for a grid of {}", d_.name, dims, d_.grid.size());
+  INGOT_ASSIGN_OR_RETURN(std::string I64, dialect_.valueType(DType::I64));
+  for (size_t i = dims; i-- > 0;) {
+    const std::string v = varName(d_.gridVars[i]);
+    if (i == 0) line(indent, fmt::format("{} {} = {};", I64, v, flat));
+    else line(indent, fmt::format("{0} {1} = {2} % {3}; {2} = {2} / {3};", I64, v, flat,
+                                  dialect_.intLiteral(d_.grid[i], DType::I64)));
+  }
+  return Status::ok();
+}
+
+std::pair<std::string, std::string> Emitter::contractionBatchBases() const {
+  const kir::Contraction& c = *d_.contraction;
+  std::string a = lit(DType::I64, 0), b = a;
+  for (size_t i = 0; i < c.aBatchStrides.size(); ++i) {
+    a += fmt::format(" + {} * {}", varName(d_.gridVars[i]), dialect_.intLiteral(c.aBatchStrides[i], DType::I64));
+    b += fmt::format(" + {} * {}", varName(d_.gridVars[i]), dialect_.intLiteral(c.bBatchStrides[i], DType::I64));
+  }
+  return {a, b};
+}
+
+Status Emitter::emitPointPrologue(uint64_t invocations, int indent) {
+  INGOT_ASSIGN_OR_RETURN(std::string I64, dialect_.valueType(DType::I64));
+  auto i64 = [&](int64_t v) { return dialect_.intLiteral(v, DType::I64); };
+  line(indent, fmt::format("{} gid = {};", I64, dialect_.globalIndex()));
+  line(indent, fmt::format("if (gid >= {}) return;", i64(static_cast<int64_t>(invocations))));
+  INGOT_RETURN_IF_ERROR(emitUnflatten(d_.grid.size(), "gid", indent));
+  if (!d_.contraction) return Status::ok();
+  const kir::Contraction& c = *d_.contraction;
+  const size_t nb = c.aBatchStrides.size();
+  if (d_.grid.size() != nb + 2 || c.bBatchStrides.size() != nb || c.a < 0 || c.b < 0 ||
+      static_cast<size_t>(std::max(c.a, c.b)) >= d_.bindings.size())
+    return internalError("dispatch {}: contraction does not match the grid or bindings", d_.name);
+  // The accumulator's type is not recorded in dtypesUsed: it only decides
+  // language extensions through what the bindings and body use.
+  INGOT_ASSIGN_OR_RETURN(std::string T, dialect_.valueType(c.accDType));
+  auto [aBase, bBase] = contractionBatchBases();
+  aBase += fmt::format(" + {} * {}", varName(d_.gridVars[nb]), i64(c.aStrideM));
+  bBase += fmt::format(" + {} * {}", varName(d_.gridVars[nb + 1]), i64(c.bStrideN));
+  const DType at = d_.bindings[static_cast<size_t>(c.a)].dtype, bt = d_.bindings[static_cast<size_t>(c.b)].dtype;
+  line(indent, fmt::format("{} ca = {}, cb = {};", I64, aBase, bBase));
+  line(indent, fmt::format("{} acc = {};", T, dialect_.convert(c.accDType, "0")));
+  line(indent, fmt::format("for ({0} k = {1}; k < {2}; ++k) {{", I64, i64(0), i64(c.k)));
+  const std::string x = dialect_.convert(c.accDType, dialect_.load(c.a, at, fmt::format("ca + k * {}", i64(c.aStrideK))));
+  const std::string y = dialect_.convert(c.accDType, dialect_.load(c.b, bt, fmt::format("cb + k * {}", i64(c.bStrideK))));
+  line(indent + 1, fmt::format("acc = {};", dialect_.convert(c.accDType, "acc + " + x + " * " + y)));
+  line(indent, "}");
+  setContractAcc("acc");
+  return Status::ok();
+}
+
+uint64_t Emitter::tiledInvocations(int64_t t) const {
+  const kir::Contraction& c = *d_.contraction;
+  if (c.m * c.n == 0) return 0;
+  int64_t batches = 1;
+  for (size_t i = 0; i < c.aBatchStrides.size(); ++i) batches *= d_.grid[i];
+  return static_cast<uint64_t>(batches * ((c.m + t - 1) / t) * ((c.n + t - 1) / t) * t * t);
+}
+
+Status Emitter::emitTiledContraction(int64_t t, std::string& localDecls, int indent) {
+  if (!d_.contraction) return internalError("dispatch {}: a tiled contraction without a contraction", d_.name);
+  const kir::Contraction& c = *d_.contraction;
+  const size_t nb = c.aBatchStrides.size();
+  if (d_.grid.size() != nb + 2 || c.bBatchStrides.size() != nb || c.a < 0 || c.b < 0 ||
+      static_cast<size_t>(std::max(c.a, c.b)) >= d_.bindings.size())
+    return internalError("dispatch {}: contraction does not match the grid or bindings", d_.name);
+  INGOT_ASSIGN_OR_RETURN(std::string T, dialect_.valueType(c.accDType));
+  INGOT_ASSIGN_OR_RETURN(std::string I64, dialect_.valueType(DType::I64));
+  INGOT_ASSIGN_OR_RETURN(std::string I32, dialect_.valueType(DType::I32));
+  INGOT_ASSIGN_OR_RETURN(std::string B, dialect_.valueType(DType::Bool));
+  auto i64 = [&](int64_t v) { return dialect_.intLiteral(v, DType::I64); };
+  auto i32 = [&](int64_t v) { return dialect_.intLiteral(v, DType::I32); };
+  auto wide = [&](const char* x) { return dialect_.convert(DType::I64, x); };
+  const std::string zero = dialect_.convert(c.accDType, "0");
+  const int64_t tm = (c.m + t - 1) / t, tn = (c.n + t - 1) / t;
+  int64_t batches = 1;
+  for (size_t i = 0; i < nb; ++i) batches *= d_.grid[i];
+  localDecls += dialect_.localArray(T, "ta", t, t + 1) + "\n" + dialect_.localArray(T, "tb", t, t + 1) + "\n";
+  const int in = indent, in2 = indent + 1;
+  line(in, fmt::format("{} wg = {};", I64, dialect_.groupIndex()));
+  // Work-groups past the last tile (a launch may round up) compute nothing;
+  // they still reach the barriers (lavapipe mishandles a return before a
+  // barrier even when the whole work-group returns).
+  line(in, fmt::format("{} live = wg < {};", B, i64(batches * tm * tn)));
+  line(in, fmt::format("if (!live) wg = {};", i64(0)));
+  line(in, fmt::format("{0} ly = {1} / {2}, lx = {1} % {2};", I32, dialect_.localIndex(), i32(t)));
+  line(in, fmt::format("{0} tj = wg % {1}; wg = wg / {1};", I64, i64(tn)));
+  line(in, fmt::format("{0} ti = wg % {1}; wg = wg / {1};", I64, i64(tm)));
+  INGOT_RETURN_IF_ERROR(emitUnflatten(nb, "wg", in));
+  auto [aBase, bBase] = contractionBatchBases();
+  line(in, fmt::format("{} ca = {}, cb = {};", I64, aBase, bBase));
+  line(in, fmt::format("{0} ai = ti * {1} + {2}, bj = tj * {1} + {3};", I64, i64(t), wide("ly"), wide("lx")));
+  // Output coordinates and their bounds check in 32 bits (lavapipe
+  // evaluates some 64-bit comparisons wrongly; GlslShader.h).
+  line(in, fmt::format("{0} gi = {1} * {2} + ly, gj = {3} * {2} + lx;", I32, dialect_.convert(DType::I32, "ti"), i32(t),
+                       dialect_.convert(DType::I32, "tj")));
+  line(in, fmt::format("{} acc = {};", T, zero));
+  line(in, fmt::format("for ({0} k0 = {1}; k0 < {2}; k0 += {3}) {{", I64, i64(0), i64(c.k), i64(t)));
+  line(in2, fmt::format("{} ak = k0 + {}, bk = k0 + {};", I64, wide("lx"), wide("ly")));
+  line(in2, fmt::format("{} av = {}, bv = {};", T, zero, zero));
+  const DType at = d_.bindings[static_cast<size_t>(c.a)].dtype, bt = d_.bindings[static_cast<size_t>(c.b)].dtype;
+  line(in2, fmt::format("if (ai < {} && ak < {}) av = {};", i64(c.m), i64(c.k),
+                        dialect_.convert(c.accDType, dialect_.load(c.a, at, fmt::format("ca + ai * {} + ak * {}",
+                                                                                          i64(c.aStrideM), i64(c.aStrideK))))));
+  line(in2, fmt::format("if (bk < {} && bj < {}) bv = {};", i64(c.k), i64(c.n),
+                        dialect_.convert(c.accDType, dialect_.load(c.b, bt, fmt::format("cb + bk * {} + bj * {}",
+                                                                                          i64(c.bStrideK), i64(c.bStrideN))))));
+  line(in2, "ta[ly][lx] = av;");
+  line(in2, "tb[ly][lx] = bv;");
+  line(in2, dialect_.barrier() + ";");
+  line(in2, fmt::format("for ({0} kk = {1}; kk < {2}; ++kk) acc = acc + ta[ly][kk] * tb[kk][lx];", I32, i32(0), i32(t)));
+  line(in2, dialect_.barrier() + ";");
+  line(in, "}");
+  line(in, fmt::format("if (!live || gi >= {} || gj >= {}) return;", i32(c.m), i32(c.n)));
+  line(in, fmt::format("{} {} = {}, {} = {};", I64, varName(d_.gridVars[nb]), wide("gi"), varName(d_.gridVars[nb + 1]),
+                       wide("gj")));
+  setContractAcc("acc");
   return Status::ok();
 }
 

@@ -63,6 +63,19 @@ class Dialect {
   }
   // Truncation toward zero of a float (C's trunc).
   virtual std::string truncFunction() const { return "trunc"; }
+  // The flat index of the running invocation among all launched, an i64
+  // expression (GLSL derives it from workgroup ids, OpenCL C has
+  // get_global_id).
+  virtual std::string globalIndex() const = 0;
+  // For the tiled contraction (Emitter::emitTiledContraction): the flat
+  // index of the running work-group (i64), the invocation's index within it
+  // (i32), a work-group barrier that also orders local memory (a statement
+  // without its semicolon), and the declaration of a rows x cols array in
+  // work-group local memory (a whole statement).
+  virtual std::string groupIndex() const = 0;
+  virtual std::string localIndex() const = 0;
+  virtual std::string barrier() const = 0;
+  virtual std::string localArray(const std::string& type, const std::string& name, int64_t rows, int64_t cols) const = 0;
 };
 
 // Emits the body of one dispatch. Usage: declare the grid variables (named
@@ -78,6 +91,32 @@ class Emitter {
   void setContractAcc(std::string name) { contractAcc_ = std::move(name); }
 
   Status emitStatements(const std::vector<kir::Stmt>& body, int indent);
+
+  // The launch every backend shares for a dispatch run one invocation per
+  // grid point: the invocation's flat index `gid`, a return for invocations
+  // past the last of `invocations` points (launches round up to whole
+  // workgroups), the grid variables (row-major, the last dimension fastest)
+  // and, for a contraction, a plain loop over k into the local `acc` (which
+  // the body's contraction value then reads).
+  Status emitPointPrologue(uint64_t invocations, int indent);
+  // Grid variables 0..dims-1 from the i64 local `flat` (row-major; `flat` is
+  // consumed: it is divided down as the variables are taken off).
+  Status emitUnflatten(size_t dims, const std::string& flat, int indent);
+  // Element offsets of the contraction's A and B batches at the batch grid
+  // variables, as i64 expressions.
+  std::pair<std::string, std::string> contractionBatchBases() const;
+  // The contraction in work-group tiles: a work-group of tile x tile
+  // invocations computes a tile x tile block of outputs, one each, staging
+  // tile x tile blocks of A and B in local memory for each step of `tile`
+  // along k (each element of A and B is read from the buffer once per block
+  // instead of once per output). Sums run over k in order, as the loop does.
+  // Every invocation takes part in the barriers; those outside the output
+  // return after the k loop, before the body. Work-groups are numbered
+  // (batch, tile row, tile column), row-major; launch tiledInvocations(tile)
+  // invocations in work-groups of tile * tile. `localDecls` receives the two
+  // local arrays' declarations (where they go is the language's business).
+  Status emitTiledContraction(int64_t tile, std::string& localDecls, int indent);
+  uint64_t tiledInvocations(int64_t tile) const;
   // Renders an expression (temporaries go to the output at `indent`).
   Expected<std::string> expression(kir::ExprId id, int indent) { return expr(id, false, indent); }
 

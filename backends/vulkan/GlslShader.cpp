@@ -143,6 +143,18 @@ class GlslDialect final : public clike::Dialect {
   }
 
   std::string powFunction(DType t) const override { return t == DType::F32 ? "pow" : "ig_powpos_f64"; }
+
+  // The 2-D grid of workgroups, flattened (GlslShader.h).
+  std::string globalIndex() const override {
+    return "int64_t(gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * " + std::to_string(kWorkgroupSize) +
+           "l + int64_t(gl_LocalInvocationID.x)";
+  }
+  std::string groupIndex() const override { return "int64_t(gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x)"; }
+  std::string localIndex() const override { return "int(gl_LocalInvocationID.x)"; }
+  std::string barrier() const override { return "barrier()"; }
+  std::string localArray(const std::string& type, const std::string& name, int64_t rows, int64_t cols) const override {
+    return fmt::format("shared {} {}[{}][{}];", type, name, rows, cols);
+  }
 };
 
 // Always-present helpers. Vulkan bounds the built-in transcendentals'
@@ -236,95 +248,6 @@ Expected<std::string> bufferType(DType t) {
 
 }  // namespace
 
-namespace {
-
-// Grid point -> the batch grid variables (row-major), from `flat`.
-void unflattenBatch(const kir::Dispatch& d, const clike::Emitter& em, size_t dims, const std::string& flat,
-                    std::string& body) {
-  for (size_t i = dims; i-- > 0;) {
-    const std::string v = em.varName(d.gridVars[i]);
-    if (i == 0) body += fmt::format("  int64_t {} = {};\n", v, flat);
-    else body += fmt::format("  int64_t {0} = {1} % {2}l; {1} = {1} / {2}l;\n", v, flat, d.grid[i]);
-  }
-}
-
-// Element offsets of A's and B's batch for the batch grid variables.
-std::pair<std::string, std::string> batchBases(const kir::Dispatch& d, const clike::Emitter& em) {
-  const kir::Contraction& c = *d.contraction;
-  std::string a = "0l", b = "0l";
-  for (size_t i = 0; i < c.aBatchStrides.size(); ++i) {
-    a += fmt::format(" + {} * {}l", em.varName(d.gridVars[i]), c.aBatchStrides[i]);
-    b += fmt::format(" + {} * {}l", em.varName(d.gridVars[i]), c.bBatchStrides[i]);
-  }
-  return {a, b};
-}
-
-// One invocation per output element, k in a plain loop (integer contractions).
-Status loopContraction(const kir::Dispatch& d, const GlslDialect& dialect, clike::Emitter& em, std::string& body) {
-  const kir::Contraction& c = *d.contraction;
-  const size_t nb = c.aBatchStrides.size();
-  INGOT_ASSIGN_OR_RETURN(std::string T, dialect.valueType(c.accDType));
-  auto [aBase, bBase] = batchBases(d, em);
-  aBase += fmt::format(" + {} * {}l", em.varName(d.gridVars[nb]), c.aStrideM);
-  bBase += fmt::format(" + {} * {}l", em.varName(d.gridVars[nb + 1]), c.bStrideN);
-  const DType at = d.bindings[static_cast<size_t>(c.a)].dtype, bt = d.bindings[static_cast<size_t>(c.b)].dtype;
-  body += fmt::format("  int64_t ca = {}, cb = {};\n", aBase, bBase);
-  body += fmt::format("  {} acc = {};\n", T, dialect.convert(c.accDType, "0"));
-  body += fmt::format("  for (int64_t k = 0l; k < {}l; ++k) {{\n", c.k);
-  const std::string x = dialect.convert(c.accDType, dialect.load(c.a, at, fmt::format("ca + k * {}l", c.aStrideK)));
-  const std::string y = dialect.convert(c.accDType, dialect.load(c.b, bt, fmt::format("cb + k * {}l", c.bStrideK)));
-  body += fmt::format("    acc = {};\n  }}\n", dialect.convert(c.accDType, "acc + " + x + " * " + y));
-  return Status::ok();
-}
-
-// A workgroup computes a kTile x kTile tile of outputs, one per invocation,
-// staging kTile x kTile tiles of A and B in shared memory for each step of
-// kTile along k (each element of A and B is read from the buffer once per
-// tile instead of once per output). Sums run over k in order, as the loop
-// does. Every invocation takes part in the barriers; those outside the
-// output return after the k loop, before the epilogue.
-Status tiledContraction(const kir::Dispatch& d, const GlslDialect& dialect, clike::Emitter& em, std::string& body,
-                        std::string& globals) {
-  const kir::Contraction& c = *d.contraction;
-  const size_t nb = c.aBatchStrides.size();
-  INGOT_ASSIGN_OR_RETURN(std::string T, dialect.valueType(c.accDType));
-  const int64_t t = kTile, tm = (c.m + t - 1) / t, tn = (c.n + t - 1) / t;
-  int64_t batches = 1;
-  for (size_t i = 0; i < nb; ++i) batches *= d.grid[i];
-  globals += fmt::format("shared {0} ta[{1}][{2}];\nshared {0} tb[{1}][{2}];\n", T, t, t + 1);
-  body += "  int64_t wg = int64_t(gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x);\n";
-  // Workgroups past the last tile (the 2-D launch rounds up) compute
-  // nothing; they still reach the barriers (lavapipe mishandles a return
-  // before a barrier even when the whole workgroup returns).
-  body += fmt::format("  bool live = wg < {}l;\n  if (!live) wg = 0l;\n", batches * tm * tn);
-  body += fmt::format("  int ly = int(gl_LocalInvocationID.x) / {0}, lx = int(gl_LocalInvocationID.x) % {0};\n", t);
-  body += fmt::format("  int64_t tj = wg % {0}l; wg = wg / {0}l;\n  int64_t ti = wg % {1}l; wg = wg / {1}l;\n", tn, tm);
-  unflattenBatch(d, em, nb, "wg", body);
-  auto [aBase, bBase] = batchBases(d, em);
-  body += fmt::format("  int64_t ca = {}, cb = {};\n", aBase, bBase);
-  body += fmt::format("  int64_t ai = ti * {0}l + int64_t(ly), bj = tj * {0}l + int64_t(lx);\n", t);
-  // Output coordinates and their bounds check in 32 bits (see GlslShader.h).
-  body += fmt::format("  int gi = int(ti) * {0} + ly, gj = int(tj) * {0} + lx;\n", t);
-  body += fmt::format("  {} acc = {};\n", T, dialect.convert(c.accDType, "0"));
-  body += fmt::format("  for (int64_t k0 = 0l; k0 < {}l; k0 += {}l) {{\n", c.k, t);
-  body += fmt::format("    int64_t ak = k0 + int64_t(lx), bk = k0 + int64_t(ly);\n");
-  body += fmt::format("    {} av = {}, bv = {};\n", T, dialect.convert(c.accDType, "0"), dialect.convert(c.accDType, "0"));
-  const DType at = d.bindings[static_cast<size_t>(c.a)].dtype, bt = d.bindings[static_cast<size_t>(c.b)].dtype;
-  body += fmt::format("    if (ai < {}l && ak < {}l) av = {};\n", c.m, c.k,
-                      dialect.convert(c.accDType, dialect.load(c.a, at, fmt::format("ca + ai * {}l + ak * {}l", c.aStrideM, c.aStrideK))));
-  body += fmt::format("    if (bk < {}l && bj < {}l) bv = {};\n", c.k, c.n,
-                      dialect.convert(c.accDType, dialect.load(c.b, bt, fmt::format("cb + bk * {}l + bj * {}l", c.bStrideK, c.bStrideN))));
-  body += "    ta[ly][lx] = av;\n    tb[ly][lx] = bv;\n    barrier();\n";
-  body += fmt::format("    for (int kk = 0; kk < {}; ++kk) acc = acc + ta[ly][kk] * tb[kk][lx];\n", t);
-  body += "    barrier();\n  }\n";
-  body += fmt::format("  if (!live || gi >= {} || gj >= {}) return;\n", c.m, c.n);
-  body += fmt::format("  int64_t {} = int64_t(gi), {} = int64_t(gj);\n", em.varName(d.gridVars[nb]),
-                      em.varName(d.gridVars[nb + 1]));
-  return Status::ok();
-}
-
-}  // namespace
-
 Expected<GlslKernel> generateGlsl(const kir::Dispatch& d) {
   if (d.opaque) {
     const std::string op = d.opaque->op ? d.opaque->op->name : std::string("fused group");
@@ -335,7 +258,6 @@ Expected<GlslKernel> generateGlsl(const kir::Dispatch& d) {
   INGOT_RETURN_IF_ERROR(d.validate());
   GlslDialect dialect;
   clike::Emitter em(d, dialect);
-  std::string& body = em.mutableCode();
   std::string globals;
   GlslKernel out;
   out.workgroupSize = kWorkgroupSize;
@@ -351,20 +273,12 @@ Expected<GlslKernel> generateGlsl(const kir::Dispatch& d) {
                            c.aBatchStrides.size());
   }
   if (tiled) {
-    const kir::Contraction& c = *d.contraction;
     out.workgroupSize = static_cast<uint32_t>(kTile * kTile);
-    const uint64_t batches = static_cast<uint64_t>(d.gridPoints() / std::max<int64_t>(1, c.m * c.n));
-    out.invocations = c.m * c.n == 0 ? 0 : batches * ((c.m + kTile - 1) / kTile) * ((c.n + kTile - 1) / kTile) * out.workgroupSize;
-    INGOT_RETURN_IF_ERROR(tiledContraction(d, dialect, em, body, globals));
+    out.invocations = em.tiledInvocations(kTile);
+    INGOT_RETURN_IF_ERROR(em.emitTiledContraction(kTile, globals, 1));
   } else {
-    // Grid point -> grid variables (row-major, the last dimension fastest).
-    body += "  int64_t gid = int64_t(gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * " +
-            std::to_string(kWorkgroupSize) + "l + int64_t(gl_LocalInvocationID.x);\n";
-    body += fmt::format("  if (gid >= {}l) return;\n", out.invocations);
-    unflattenBatch(d, em, d.grid.size(), "gid", body);
-    if (d.contraction) INGOT_RETURN_IF_ERROR(loopContraction(d, dialect, em, body));
+    INGOT_RETURN_IF_ERROR(em.emitPointPrologue(out.invocations, 1));
   }
-  if (d.contraction) em.setContractAcc("acc");
   INGOT_RETURN_IF_ERROR(em.emitStatements(d.body, 1));
 
   // Extensions for the types the kernel touches.

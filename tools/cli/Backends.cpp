@@ -5,6 +5,7 @@
 
 #include "backends/llvm/LlvmBackend.h"
 #include "backends/lowered/LoweredBackend.h"
+#include "backends/opencl/OpenClBackend.h"
 #include "backends/reference/ReferenceBackend.h"
 #include "backends/vulkan/VulkanBackend.h"
 #include "runtime/Session.h"
@@ -26,6 +27,9 @@ const std::vector<BackendEntry>& backendTable() {
        [](const ir::Graph& g) { return backends::llvm_backend::compileGraph(g); }},
       {"vulkan", "GLSL compute shaders as SPIR-V on a Vulkan device (lavapipe on CPUs)", 5,
        [](const DeviceSettings&) { return backends::vulkan::makeDeviceProvider(); }, &backends::vulkan::compileGraph},
+      {"opencl", "OpenCL C kernels on an OpenCL device (PoCL on CPUs)", 4,
+       [](const DeviceSettings&) { return backends::opencl::makeDeviceProvider(); },
+       [](const ir::Graph& g) { return backends::opencl::compileGraph(g); }},
   };
   return table;
 }

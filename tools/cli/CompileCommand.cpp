@@ -7,6 +7,7 @@
 
 #include "backends/common/ProgramBuilder.h"
 #include "backends/llvm/LlvmBackend.h"
+#include "backends/opencl/OpenClBackend.h"
 #include "backends/vulkan/VulkanBackend.h"
 #include "ir/DotPrinter.h"
 #include "ir/TextPrinter.h"
@@ -108,6 +109,8 @@ const std::vector<CodeEmitKind>& codeEmitKinds() {
        [](const ir::Graph& g, const ParsedArgs&) {
          return backends::vulkan::emitShaders(g, ShaderKind::SpirvAssembly);
        }},
+      {"cl", "opencl", "the opencl backend's OpenCL C kernels",
+       [](const ir::Graph& g, const ParsedArgs&) { return backends::opencl::emitSources(g); }},
   };
   return kinds;
 }
@@ -178,8 +181,8 @@ int compile(const ParsedArgs& args, CliIO& io) {
   if (args.has("--cpu") && (!codeKind || codeKind->target != "llvm"))
     return reportError(invalidInput("--cpu applies to --emit llvm-ir, asm and obj"), io);
   if (auto t = args.get("--target")) {
-    if (*t != "llvm" && *t != "vulkan")
-      return reportError(invalidInput("--target {}: code can be emitted for llvm and vulkan", *t), io);
+    if (*t != "llvm" && *t != "vulkan" && *t != "opencl")
+      return reportError(invalidInput("--target {}: code can be emitted for llvm, vulkan and opencl", *t), io);
     if (codeKind && codeKind->target != *t)
       return reportError(invalidInput("--emit {} is {} code, not {}", codeKind->name, codeKind->target, *t), io);
   }
@@ -253,10 +256,10 @@ Command compileCommand() {
           "compile", "MODEL", 1, 1,
           "Compile MODEL (.onnx or text IR): optimize, fuse, lower to dispatches and plan memory.",
           {
-              {"--emit", "KIND", "what to print: summary, ir, dispatches, plan, llvm-ir, asm, obj, glsl, spirv-asm, "
+              {"--emit", "KIND", "what to print: summary, ir, dispatches, plan, llvm-ir, asm, obj, glsl, spirv-asm, cl, "
                                  "artifact (default summary; artifact for -o FILE.ingot)"},
               {"--target", "NAME[,NAME]", "artifacts: the backends to carry code for (default llvm); with --emit CODE: "
-                                          "checks that the code is that backend's (llvm or vulkan)"},
+                                          "checks that the code is that backend's (llvm, vulkan or opencl)"},
               {"--cpu", "NAME", "llvm code (llvm-ir/asm/obj, artifacts): native (default), x86-64, x86-64-v2, "
                                 "x86-64-v3, x86-64-v4, or another LLVM CPU name"},
               {"--output", "FILE", "write what --emit produces to FILE instead of stdout", false, "-o"},

@@ -1,0 +1,98 @@
+#include "backends/opencl/OpenClApi.h"
+
+#include <dlfcn.h>
+
+namespace ingot::backends::opencl {
+
+Expected<const ClFns*> loadOpenCl() {
+  // Loaded once per process (thread-safe static); an error is remembered.
+  static const Expected<ClFns> fns = []() -> Expected<ClFns> {
+    void* lib = dlopen("libOpenCL.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+      const char* err = dlerror();
+      return unsupported("no OpenCL loader: libOpenCL.so.1 cannot be opened ({}); install ocl-icd-libopencl1 and a "
+                         "driver (pocl-opencl-icd has a CPU device)",
+                         err ? err : "unknown error");
+    }
+    ClFns f;
+#define INGOT_CL_LOAD(name)                                              \
+  f.name = reinterpret_cast<decltype(&::name)>(dlsym(lib, #name));      \
+  if (!f.name) return unsupported("libOpenCL.so.1 has no {}", #name);
+    INGOT_CL_FNS(INGOT_CL_LOAD)
+#undef INGOT_CL_LOAD
+    return f;
+  }();
+  if (!fns.ok()) return fns.status();
+  return &*fns;
+}
+
+std::string clErrorName(cl_int err) {
+  switch (err) {
+#define INGOT_CL_ERR(e) \
+  case e: return #e;
+    INGOT_CL_ERR(CL_SUCCESS)
+    INGOT_CL_ERR(CL_DEVICE_NOT_FOUND)
+    INGOT_CL_ERR(CL_DEVICE_NOT_AVAILABLE)
+    INGOT_CL_ERR(CL_COMPILER_NOT_AVAILABLE)
+    INGOT_CL_ERR(CL_MEM_OBJECT_ALLOCATION_FAILURE)
+    INGOT_CL_ERR(CL_OUT_OF_RESOURCES)
+    INGOT_CL_ERR(CL_OUT_OF_HOST_MEMORY)
+    INGOT_CL_ERR(CL_PROFILING_INFO_NOT_AVAILABLE)
+    INGOT_CL_ERR(CL_MEM_COPY_OVERLAP)
+    INGOT_CL_ERR(CL_IMAGE_FORMAT_MISMATCH)
+    INGOT_CL_ERR(CL_IMAGE_FORMAT_NOT_SUPPORTED)
+    INGOT_CL_ERR(CL_BUILD_PROGRAM_FAILURE)
+    INGOT_CL_ERR(CL_MAP_FAILURE)
+    INGOT_CL_ERR(CL_MISALIGNED_SUB_BUFFER_OFFSET)
+    INGOT_CL_ERR(CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST)
+    INGOT_CL_ERR(CL_COMPILE_PROGRAM_FAILURE)
+    INGOT_CL_ERR(CL_LINKER_NOT_AVAILABLE)
+    INGOT_CL_ERR(CL_LINK_PROGRAM_FAILURE)
+    INGOT_CL_ERR(CL_DEVICE_PARTITION_FAILED)
+    INGOT_CL_ERR(CL_KERNEL_ARG_INFO_NOT_AVAILABLE)
+    INGOT_CL_ERR(CL_INVALID_VALUE)
+    INGOT_CL_ERR(CL_INVALID_DEVICE_TYPE)
+    INGOT_CL_ERR(CL_INVALID_PLATFORM)
+    INGOT_CL_ERR(CL_INVALID_DEVICE)
+    INGOT_CL_ERR(CL_INVALID_CONTEXT)
+    INGOT_CL_ERR(CL_INVALID_QUEUE_PROPERTIES)
+    INGOT_CL_ERR(CL_INVALID_COMMAND_QUEUE)
+    INGOT_CL_ERR(CL_INVALID_HOST_PTR)
+    INGOT_CL_ERR(CL_INVALID_MEM_OBJECT)
+    INGOT_CL_ERR(CL_INVALID_IMAGE_FORMAT_DESCRIPTOR)
+    INGOT_CL_ERR(CL_INVALID_IMAGE_SIZE)
+    INGOT_CL_ERR(CL_INVALID_SAMPLER)
+    INGOT_CL_ERR(CL_INVALID_BINARY)
+    INGOT_CL_ERR(CL_INVALID_BUILD_OPTIONS)
+    INGOT_CL_ERR(CL_INVALID_PROGRAM)
+    INGOT_CL_ERR(CL_INVALID_PROGRAM_EXECUTABLE)
+    INGOT_CL_ERR(CL_INVALID_KERNEL_NAME)
+    INGOT_CL_ERR(CL_INVALID_KERNEL_DEFINITION)
+    INGOT_CL_ERR(CL_INVALID_KERNEL)
+    INGOT_CL_ERR(CL_INVALID_ARG_INDEX)
+    INGOT_CL_ERR(CL_INVALID_ARG_VALUE)
+    INGOT_CL_ERR(CL_INVALID_ARG_SIZE)
+    INGOT_CL_ERR(CL_INVALID_KERNEL_ARGS)
+    INGOT_CL_ERR(CL_INVALID_WORK_DIMENSION)
+    INGOT_CL_ERR(CL_INVALID_WORK_GROUP_SIZE)
+    INGOT_CL_ERR(CL_INVALID_WORK_ITEM_SIZE)
+    INGOT_CL_ERR(CL_INVALID_GLOBAL_OFFSET)
+    INGOT_CL_ERR(CL_INVALID_EVENT_WAIT_LIST)
+    INGOT_CL_ERR(CL_INVALID_EVENT)
+    INGOT_CL_ERR(CL_INVALID_OPERATION)
+    INGOT_CL_ERR(CL_INVALID_GL_OBJECT)
+    INGOT_CL_ERR(CL_INVALID_BUFFER_SIZE)
+    INGOT_CL_ERR(CL_INVALID_MIP_LEVEL)
+    INGOT_CL_ERR(CL_INVALID_GLOBAL_WORK_SIZE)
+    INGOT_CL_ERR(CL_INVALID_PROPERTY)
+    INGOT_CL_ERR(CL_INVALID_IMAGE_DESCRIPTOR)
+    INGOT_CL_ERR(CL_INVALID_COMPILER_OPTIONS)
+    INGOT_CL_ERR(CL_INVALID_LINKER_OPTIONS)
+    INGOT_CL_ERR(CL_INVALID_DEVICE_PARTITION_COUNT)
+#undef INGOT_CL_ERR
+    case -1001: return "CL_PLATFORM_NOT_FOUND_KHR";
+    default: return "cl_int " + std::to_string(err);
+  }
+}
+
+}  // namespace ingot::backends::opencl

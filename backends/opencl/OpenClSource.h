@@ -1,0 +1,52 @@
+// One dispatch -> one OpenCL C 1.2 program (compiler side of the OpenCL
+// backend), rendered by the C-like emitter shared with the Vulkan backend
+// (backends/common/CLikeEmitter.h) through the OpenCL dialect.
+//
+// The ABI between the kernel and the device (OpenClDevice.cpp):
+//  - one __kernel function, `entry`, whose arguments are, for each binding i
+//    of the dispatch, a __global pointer to the element type (bool is stored
+//    as one uchar, as in host tensors; read-only bindings are const) and a
+//    long: the binding's offset in elements into that buffer. The kernel
+//    offsets the pointer once; the device passes whole buffers, so plan
+//    offsets need no sub-buffer alignment;
+//  - one work-item per grid point over a 1-D range (the grid flattened
+//    row-major); the range is rounded up to whole work-groups and work-items
+//    past the last point return;
+//  - all index arithmetic is 64-bit (the dispatch form's indices are i64);
+//    double values need cl_khr_fp64, enabled by a pragma only then.
+// A float contraction whose output is at least kTile/2 in both dimensions
+// runs in work-groups of kTile x kTile (exactly) with tiles of A and B in
+// local memory (clike::Emitter::emitTiledContraction); other contractions run
+// a plain loop over k per output element.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "ir/kernel/Kernel.h"
+#include "support/Status.h"
+
+namespace ingot::backends::opencl {
+
+inline constexpr uint32_t kLocalSize = 64;
+inline constexpr int64_t kTile = 16;
+
+struct ClOptions {
+  // Local-memory tiles for float contractions large enough to fill them.
+  bool tiledContractions = true;
+};
+
+struct ClSource {
+  std::string entry;   // the __kernel function's name
+  std::string source;  // the whole program
+  uint64_t invocations = 0;
+  uint32_t localSize = kLocalSize;
+  bool fixedLocalSize = false;
+  bool usesF64 = false;
+};
+
+// The program's source and launch size, or Unsupported naming what OpenCL C
+// cannot express here (opaque ops, f16/bf16).
+Expected<ClSource> generateOpenCl(const kir::Dispatch& d, const ClOptions& options = {});
+
+}  // namespace ingot::backends::opencl
