@@ -71,4 +71,15 @@ Expected<std::string> emitSources(const ir::Graph& g) {
   return out;
 }
 
+Expected<rt::EntryCode> compileArtifactCode(const ir::Graph& g) {
+  INGOT_ASSIGN_OR_RETURN(rt::Program p, compileGraph(g));
+  const auto* exe = dynamic_cast<const OpenClExecutable*>(p.executable.get());
+  if (!exe) return internalError("opencl backend: compileGraph made no OpenClExecutable");
+  rt::EntryCode entry;
+  entry.backend = std::string(kBackend);
+  entry.code = encodeOpenClCode(*exe);
+  entry.plan = std::move(p.plan);
+  return entry;
+}
+
 }  // namespace ingot::backends::opencl

@@ -18,6 +18,7 @@
 #include "backends/opencl/OpenClSource.h"
 #include "ir/Graph.h"
 #include "ir/kernel/Kernel.h"
+#include "runtime/Artifact.h"
 #include "runtime/Plan.h"
 
 namespace ingot::backends::opencl {
@@ -28,6 +29,9 @@ Expected<OpenClKernel> compileDispatch(const kir::Dispatch& d, const ClOptions& 
 
 Expected<rt::Program> compileGraph(const ir::Graph& g);
 Expected<rt::Program> compileGraph(const ir::Graph& g, const ClOptions& options);
+// An artifact entry point (runtime/Artifact.h) for backend "opencl": the
+// plan and the encoded kernels (encodeOpenClCode).
+Expected<rt::EntryCode> compileArtifactCode(const ir::Graph& g);
 
 // Every dispatch's OpenCL C source (`ingot compile --target opencl --emit
 // cl`), each under a comment line naming the dispatch and its launch;

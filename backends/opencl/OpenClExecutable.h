@@ -42,6 +42,13 @@ struct OpenClKernel {
   uint32_t features = kInt64;
 };
 
+// The executable's bytes in an artifact (runtime/Artifact.h), and back: an
+// executable for OpenCL devices, checked against the plan so a corrupt
+// artifact is an error (the device builds the sources on first use).
+class OpenClExecutable;
+std::string encodeOpenClCode(const OpenClExecutable& exe);
+Expected<std::shared_ptr<const rt::Executable>> loadOpenClCode(std::string_view bytes, const rt::Plan& plan);
+
 class OpenClExecutable final : public rt::Executable {
  public:
   explicit OpenClExecutable(std::vector<OpenClKernel> kernels) : kernels_(std::move(kernels)) {}

@@ -16,7 +16,9 @@ fail() { echo "FAIL: $*"; exit 1; }
 # Inference artifact with code for both backends (vulkan only when this
 # machine has a Vulkan device).
 targets=llvm
-if "$INGOT" devices 2>/dev/null | grep -q '^ *vulkan:0'; then targets=llvm,vulkan; fi
+devices=$("$INGOT" devices 2>/dev/null || true)
+if grep -q '^ *vulkan:0' <<<"$devices"; then targets=$targets,vulkan; fi
+if grep -q '^ *opencl:0' <<<"$devices"; then targets=$targets,opencl; fi
 out=$("$INGOT" compile "$DATA/models/mlp.onnx" --batch 3 --target $targets -o "$T/mlp.ingot")
 echo "$out"
 grep -q "entry points infer; code for ${targets//,/, }" <<<"$out" || fail "compile summary"
@@ -60,6 +62,6 @@ expect() {  # CODE PATTERN ARGS...
 expect 2 "truncated.ingot: the file is 1000 bytes, its header says" run "$T/truncated.ingot" --random-inputs 1
 expect 2 "flipped.ingot: section '.*' checksum mismatch" inspect "$T/flipped.ingot"
 expect 2 "no entry point 'nope' \(it has: infer\)" run "$T/mlp.ingot" --entry nope --random-inputs 1
-expect 2 "--target metal: artifacts can carry code for llvm" compile "$DATA/models/mlp.onnx" --batch 1 --target metal -o "$T/x.ingot"
+expect 2 "--target metal: artifacts can carry code for llvm, vulkan, opencl" compile "$DATA/models/mlp.onnx" --batch 1 --target metal -o "$T/x.ingot"
 expect 2 "--input x: expected shape \[3,784\]" run "$T/mlp.ingot" --input x="$DATA/models/gelu_mlp.input.npy"
 echo "artifact round trip: ok"

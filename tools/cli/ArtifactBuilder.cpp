@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "backends/llvm/LlvmBackend.h"
+#include "backends/opencl/OpenClBackend.h"
 #include "backends/vulkan/VulkanBackend.h"
 #include "support/FileIO.h"
 #include "tools/cli/TrainingSetup.h"
@@ -29,6 +30,7 @@ const std::vector<ArtifactTarget>& artifactTargets() {
          return backends::llvm_backend::compileArtifactCode(g, options);
        }},
       {"vulkan", [](const ir::Graph& g, const ParsedArgs&) { return backends::vulkan::compileArtifactCode(g); }},
+      {"opencl", [](const ir::Graph& g, const ParsedArgs&) { return backends::opencl::compileArtifactCode(g); }},
   };
   return targets;
 }

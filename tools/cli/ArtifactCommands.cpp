@@ -6,6 +6,7 @@
 #include <fstream>
 #include <ostream>
 
+#include "backends/opencl/OpenClExecutable.h"
 #include "backends/vulkan/VulkanExecutable.h"
 #include "runtime/CpuCode.h"
 #include "support/Npy.h"
@@ -47,7 +48,9 @@ bool isArtifactFile(const std::string& path) {
 }
 
 rt::CodeLoaders artifactCodeLoaders() {
-  return {{"llvm", &rt::loadCpuCode}, {"vulkan", &backends::vulkan::loadVulkanCode}};
+  return {{"llvm", &rt::loadCpuCode},
+          {"vulkan", &backends::vulkan::loadVulkanCode},
+          {"opencl", &backends::opencl::loadOpenClCode}};
 }
 
 Expected<OpenedArtifact> openArtifact(const ParsedArgs& args, const std::string& path) {

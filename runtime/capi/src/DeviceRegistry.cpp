@@ -6,6 +6,7 @@
 #include "runtime/HostDevice.h"
 #if INGOT_CAPI_HAVE_OPENCL
 #include "backends/opencl/OpenClDevice.h"
+#include "backends/opencl/OpenClExecutable.h"
 #endif
 
 namespace ingot::capi {
@@ -48,7 +49,7 @@ constexpr BackendRow kRows[] = {
     {"llvm", &hostCpuProvider, &rt::loadCpuCode},
     {"vulkan", &vulkanProvider, &backends::vulkan::loadVulkanCode},
 #if INGOT_CAPI_HAVE_OPENCL
-    {"opencl", &openclProvider, nullptr},
+    {"opencl", &openclProvider, &backends::opencl::loadOpenClCode},
 #endif
 };
 
