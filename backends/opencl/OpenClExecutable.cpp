@@ -11,16 +11,6 @@ std::string featureNames(uint32_t f) {
   return s;
 }
 
-Expected<std::shared_ptr<OpenClExecutable::DeviceState>> OpenClExecutable::stateFor(
-    const void* context, const std::function<Expected<std::shared_ptr<DeviceState>>()>& make) const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  for (const auto& [key, state] : states_)
-    if (key == context) return state;
-  INGOT_ASSIGN_OR_RETURN(std::shared_ptr<DeviceState> state, make());
-  states_.emplace_back(context, state);
-  return state;
-}
-
 namespace {
 constexpr uint32_t kOpenClCodeVersion = 1;
 }  // namespace

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "runtime/Device.h"
+#include "runtime/PerDeviceState.h"
 
 namespace ingot::backends::opencl {
 
@@ -64,12 +65,13 @@ class OpenClExecutable final : public rt::Executable {
   // its entry exists.
   struct DeviceState;
   Expected<std::shared_ptr<DeviceState>> stateFor(
-      const void* context, const std::function<Expected<std::shared_ptr<DeviceState>>()>& make) const;
+      const void* context, const std::function<Expected<std::shared_ptr<DeviceState>>()>& make) const {
+    return states_.get(context, make);
+  }
 
  private:
   std::vector<OpenClKernel> kernels_;
-  mutable std::mutex mutex_;
-  mutable std::vector<std::pair<const void*, std::shared_ptr<DeviceState>>> states_;
+  rt::PerDeviceState<DeviceState> states_;
 };
 
 }  // namespace ingot::backends::opencl

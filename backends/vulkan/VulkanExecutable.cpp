@@ -37,16 +37,6 @@ uint32_t spirvFeatures(const std::vector<uint32_t>& words) {
   return f;
 }
 
-Expected<std::shared_ptr<VulkanExecutable::DeviceState>> VulkanExecutable::stateFor(
-    const void* context, const std::function<Expected<std::shared_ptr<DeviceState>>()>& make) const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  for (const auto& [key, state] : states_)
-    if (key == context) return state;
-  INGOT_ASSIGN_OR_RETURN(std::shared_ptr<DeviceState> state, make());
-  states_.emplace_back(context, state);
-  return state;
-}
-
 namespace {
 constexpr uint32_t kVulkanCodeVersion = 1;
 constexpr uint32_t kSpirvMagic = 0x07230203;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "runtime/Device.h"
+#include "runtime/PerDeviceState.h"
 
 namespace ingot::backends::vulkan {
 
@@ -60,12 +61,13 @@ class VulkanExecutable final : public rt::Executable {
   // the state keeps alive, so a key is never reused while its entry exists.
   struct DeviceState;
   Expected<std::shared_ptr<DeviceState>> stateFor(
-      const void* context, const std::function<Expected<std::shared_ptr<DeviceState>>()>& make) const;
+      const void* context, const std::function<Expected<std::shared_ptr<DeviceState>>()>& make) const {
+    return states_.get(context, make);
+  }
 
  private:
   std::vector<VulkanKernel> kernels_;
-  mutable std::mutex mutex_;
-  mutable std::vector<std::pair<const void*, std::shared_ptr<DeviceState>>> states_;
+  rt::PerDeviceState<DeviceState> states_;
 };
 
 }  // namespace ingot::backends::vulkan

@@ -84,12 +84,8 @@ int runArtifact(const ParsedArgs& args, CliIO& io) {
                        io);
   auto given = collectInputs(args);
   if (!given.ok()) return reportError(given.status(), io);
-  std::optional<uint64_t> seed;
-  if (auto s = args.get("--random-inputs")) {
-    auto v = parseInt("--random-inputs", *s, 0, INT64_MAX);
-    if (!v.ok()) return reportError(v.status(), io);
-    seed = static_cast<uint64_t>(*v);
-  }
+  auto seed = randomInputsSeed(args);
+  if (!seed.ok()) return reportError(seed.status(), io);
   int64_t repeat = 1;
   if (auto r = args.get("--repeat")) {
     auto v = parseInt("--repeat", *r, 1, 1000000);
@@ -104,7 +100,7 @@ int runArtifact(const ParsedArgs& args, CliIO& io) {
 
   std::vector<InputSpec> specs;
   for (const rt::TensorSlot& in : s.plan().inputs) specs.push_back({in.name, in.dtype, in.shape});
-  auto inputs = completeInputs(specs, given->tensors, seed);
+  auto inputs = completeInputs(specs, given->tensors, *seed);
   if (!inputs.ok()) return reportError(inputs.status().withContext(path), io);
   for (const auto& [name, t] : *inputs)
     if (Status st = s.setInput(name, t); !st.isOk()) return reportError(st, io);

@@ -58,6 +58,13 @@ Tensor randomTensor(DType dtype, const Shape& shape, std::mt19937_64& rng) {
   return t;
 }
 
+Expected<std::optional<uint64_t>> randomInputsSeed(const ParsedArgs& args) {
+  std::optional<std::string> s = args.get("--random-inputs");
+  if (!s) return std::optional<uint64_t>();
+  INGOT_ASSIGN_OR_RETURN(int64_t v, parseInt("--random-inputs", *s, 0, INT64_MAX));
+  return std::optional<uint64_t>(static_cast<uint64_t>(v));
+}
+
 Expected<TensorMap> completeInputs(const std::vector<InputSpec>& inputs, const TensorMap& given,
                                    std::optional<uint64_t> seed, const std::vector<std::string>& foldedInputs) {
   TensorMap out;

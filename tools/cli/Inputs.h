@@ -19,6 +19,9 @@ struct GivenInputs {
   TensorMap tensors;
 };
 
+// --random-inputs SEED when given.
+Expected<std::optional<uint64_t>> randomInputsSeed(const ParsedArgs& args);
+
 // Reads --input NAME=FILE.npy, --shape NAME=DIMS and --batch N.
 Expected<GivenInputs> collectInputs(const ParsedArgs& args);
 

@@ -20,15 +20,11 @@ int runModel(const ParsedArgs& args, CliIO& io) {
     return reportError(invalidInput("--entry and --repeat apply to compiled artifacts (ingot compile -o FILE.ingot)"), io);
   auto given = collectInputs(args);
   if (!given.ok()) return reportError(given.status(), io);
-  std::optional<uint64_t> seed;
-  if (auto s = args.get("--random-inputs")) {
-    auto v = parseInt("--random-inputs", *s, 0, INT64_MAX);
-    if (!v.ok()) return reportError(v.status(), io);
-    seed = static_cast<uint64_t>(*v);
-  }
+  auto seed = randomInputsSeed(args);
+  if (!seed.ok()) return reportError(seed.status(), io);
   auto model = loadModel(path, given->load);
   if (!model.ok()) return reportError(model.status(), io);
-  auto inputs = completeInputs(*model->graph, given->tensors, seed, model->foldedInputs);
+  auto inputs = completeInputs(*model->graph, given->tensors, *seed, model->foldedInputs);
   if (!inputs.ok()) return reportError(inputs.status(), io);
   auto device = openDeviceFromFlags(args);
   if (!device.ok()) return reportError(device.status(), io);
