@@ -139,6 +139,14 @@ Expected<double> ImportContext::scalarInput(size_t i, std::string_view what) con
   return t->elementAsDouble(0);
 }
 
+Expected<int64_t> ImportContext::intScalarInput(size_t i, std::string_view what) const {
+  INGOT_ASSIGN_OR_RETURN(double v, scalarInput(i, what));
+  // -2^63 and 2^63 are exact doubles; a double outside [-2^63, 2^63) (or
+  // NaN) does not convert to int64 (UB).
+  if (!(v >= -0x1p63 && v < 0x1p63)) return invalidError("input {} ({}) is {}, not a 64-bit integer", i, what, v);
+  return static_cast<int64_t>(v);
+}
+
 const onnx::AttributeProto* ImportContext::attr(std::string_view name) const {
   for (const auto& a : node_.attribute())
     if (a.name() == name) return &a;

@@ -61,6 +61,8 @@ class ImportContext {
   Expected<const Tensor*> constantInput(size_t i, std::string_view what) const;
   Expected<std::vector<int64_t>> intsInput(size_t i, std::string_view what) const;
   Expected<double> scalarInput(size_t i, std::string_view what) const;
+  // scalarInput converted to int64 (truncated); an error when out of range.
+  Expected<int64_t> intScalarInput(size_t i, std::string_view what) const;
 
   // Attributes.
   const onnx::AttributeProto* attr(std::string_view name) const;

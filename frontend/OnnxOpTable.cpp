@@ -143,6 +143,8 @@ Status importSplit(ImportContext& c) {
     INGOT_ASSIGN_OR_RETURN(std::vector<int64_t> split, c.intsInput(1, "split"));
     extra["split"] = Attribute(split);
   }
+  if (const onnx::AttributeProto* n = c.attr("num_outputs"); n && n->i() != static_cast<int64_t>(c.numOutputs()))
+    return c.invalidError("attribute 'num_outputs' is {} but the node has {} outputs", n->i(), c.numOutputs());
   if (!extra.count("split") && !c.attr("split") && !c.attr("num_outputs"))
     extra["num_outputs"] = Attribute(static_cast<int64_t>(c.numOutputs()));
   return emitWithAttrs(c, 1, std::move(extra));
@@ -152,26 +154,25 @@ Status importSplit(ImportContext& c) {
 Status importTrilu(ImportContext& c) {
   AttrMap extra;
   if (c.hasInput(1)) {
-    INGOT_ASSIGN_OR_RETURN(double k, c.scalarInput(1, "k"));
-    extra["k"] = Attribute(static_cast<int64_t>(k));
+    INGOT_ASSIGN_OR_RETURN(int64_t k, c.intScalarInput(1, "k"));
+    extra["k"] = Attribute(k);
   }
   return emitWithAttrs(c, 1, std::move(extra));
 }
 
 // CumSum (11): the scalar input axis becomes an attribute.
 Status importCumSum(ImportContext& c) {
-  INGOT_ASSIGN_OR_RETURN(double axis, c.scalarInput(1, "axis"));
-  return emitWithAttrs(c, 1, {{"axis", Attribute(static_cast<int64_t>(axis))}});
+  INGOT_ASSIGN_OR_RETURN(int64_t axis, c.intScalarInput(1, "axis"));
+  return emitWithAttrs(c, 1, {{"axis", Attribute(axis)}});
 }
 
 // OneHot (9): depth (input 1, any numeric dtype) becomes an attribute;
 // values (input 2) stays an operand.
 Status importOneHot(ImportContext& c) {
-  INGOT_ASSIGN_OR_RETURN(double depth, c.scalarInput(1, "depth"));
-  if (!std::isfinite(depth)) return c.invalidError("depth must be finite, got {}", depth);
+  INGOT_ASSIGN_OR_RETURN(int64_t depth, c.intScalarInput(1, "depth"));
   INGOT_ASSIGN_OR_RETURN(const ir::OpDef* op, c.findOp("OneHot"));
   INGOT_ASSIGN_OR_RETURN(AttrMap attrs, c.convertAttrs(*op));
-  attrs["depth"] = Attribute(static_cast<int64_t>(depth));
+  attrs["depth"] = Attribute(depth);
   INGOT_ASSIGN_OR_RETURN(Value * v, c.emit1("OneHot", {c.input(0), c.input(2)}, std::move(attrs), c.outputName(0)));
   return c.bindOutputs({v});
 }
@@ -187,6 +188,18 @@ Status importEyeLike(ImportContext& c) {
   return emitWithAttrs(c, 1, std::move(extra), {"dtype"});
 }
 
+// A float attribute in the data's dtype: saturated to an integer type's
+// range, NaN as 0 (a float outside the range does not convert: UB).
+template <typename T>
+T saturatingCast(float v) {
+  if constexpr (std::is_integral_v<T>) {
+    if (std::isnan(v)) return T{};
+    if (v <= static_cast<float>(std::numeric_limits<T>::lowest())) return std::numeric_limits<T>::lowest();
+    if (v >= static_cast<float>(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
+  }
+  return static_cast<T>(v);
+}
+
 // Pad before opset 11: attributes pads and value (a float), which becomes
 // the constant_value operand in the data's dtype.
 Status importPad2(ImportContext& c) {
@@ -197,7 +210,7 @@ Status importPad2(ImportContext& c) {
   Tensor value(x->dtype(), {});
   visitDType(x->dtype(), [&](auto tag) {
     using T = decltype(tag);
-    value.data<T>()[0] = static_cast<T>(a ? a->f() : 0.f);
+    value.data<T>()[0] = saturatingCast<T>(a ? a->f() : 0.f);
   });
   INGOT_ASSIGN_OR_RETURN(Value * v, c.emitConstant(std::move(value), c.freshName(x->name() + "_pad_value")));
   INGOT_ASSIGN_OR_RETURN(const ir::OpDef* op, c.findOp("Pad"));
@@ -343,7 +356,7 @@ Status importClip6(ImportContext& c) {
     Tensor t(x->dtype(), {});
     visitDType(x->dtype(), [&](auto tag) {
       using T = decltype(tag);
-      t.data<T>()[0] = static_cast<T>(v);
+      t.data<T>()[0] = saturatingCast<T>(v);
     });
     return c.emitConstant(std::move(t), c.freshName(x->name() + "_" + name));
   };

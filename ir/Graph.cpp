@@ -4,6 +4,7 @@
 #include <unordered_set>
 
 #include "ir/OpRegistry.h"
+#include "ir/ShapeUtil.h"
 #include "ir/TextPrinter.h"
 
 namespace ingot::ir {
@@ -81,6 +82,7 @@ std::string Graph::freshName(std::string_view hint) const {
 Expected<Value*> Graph::addInput(std::string name, TensorType type) {
   if (name.empty()) return invalidInput("graph input with an empty name");
   if (findValue(name)) return invalidInput("value name '{}' is defined twice", name);
+  if (Status s = checkShapeBounds(type.shape); !s.isOk()) return s.withContext("graph input '" + name + "'");
   Value* v = newValue(std::move(name), std::move(type), ValueKind::Input);
   inputs_.push_back(v);
   return v;
@@ -89,6 +91,7 @@ Expected<Value*> Graph::addInput(std::string name, TensorType type) {
 Expected<Value*> Graph::addParam(std::string name, Tensor data) {
   if (name.empty()) return invalidInput("parameter with an empty name");
   if (findValue(name)) return invalidInput("value name '{}' is defined twice", name);
+  if (Status s = checkShapeBounds(data.shape()); !s.isOk()) return s.withContext("parameter '" + name + "'");
   Value* v = newValue(std::move(name), TensorType{data.dtype(), data.shape()}, ValueKind::Param);
   v->param_ = std::make_shared<const Tensor>(std::move(data));
   params_.push_back(v);
@@ -183,6 +186,7 @@ Expected<Node*> Graph::addNodeWithTypes(const OpDef& op, std::vector<Value*> ope
   for (auto& [n, t] : results) {
     if (n.empty()) return invalidInput("{}: a result has an empty name", op.name);
     if (findValue(n)) return invalidInput("{}: value name '{}' is defined twice", op.name, n);
+    if (Status s = checkShapeBounds(t.shape); !s.isOk()) return s.withContext(op.name + " result '" + n + "'");
   }
   auto node = std::make_unique<Node>();
   node->op_ = &op;

@@ -102,6 +102,17 @@ Expected<int64_t> checkedNumElements(const Shape& shape) {
   return n;
 }
 
+Status checkShapeBounds(const Shape& shape) {
+  int64_t product = 1;
+  for (int64_t d : shape) {
+    if (d <= 0) continue;
+    if (d > kMaxShapeElements || product > kMaxShapeElements / d)
+      return invalidInput("shape {} has more than 2^40 elements", shapeToString(shape));
+    product *= d;
+  }
+  return Status::ok();
+}
+
 std::vector<int64_t> unravelIndex(int64_t linear, const Shape& shape) {
   std::vector<int64_t> idx(shape.size(), 0);
   for (size_t i = shape.size(); i-- > 0;) {

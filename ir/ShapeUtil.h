@@ -40,6 +40,13 @@ Shape permuteShape(const Shape& shape, std::span<const int64_t> perm);
 // from attributes (Reshape, Expand, Tile, ...) go through this so a
 // malformed model is an error, not an overflow.
 Expected<int64_t> checkedNumElements(const Shape& shape);
+// The size bound Graph puts on every value it creates (the verifier's rule,
+// less the sign of dims, which the verifier reports): each dim at most 2^40
+// and the product of the positive dims at most 2^40, so shape arithmetic
+// on them (sums, products of a few dims) cannot overflow, also for empty
+// tensors ([0, 2^62] is rejected).
+inline constexpr int64_t kMaxShapeElements = int64_t{1} << 40;
+Status checkShapeBounds(const Shape& shape);
 
 // Row-major multi-index <-> linear index.
 std::vector<int64_t> unravelIndex(int64_t linear, const Shape& shape);

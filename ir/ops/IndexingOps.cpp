@@ -47,14 +47,17 @@ Expected<std::vector<int64_t>> splitSizes(const OpContext& ctx, int64_t dim) {
     int64_t sum = 0;
     for (int64_t s : sizes) {
       if (s < 0) return ctx.error("attribute 'split' [{}] has a negative size", fmt::join(sizes, ","));
+      if (s > dim - sum)  // (and no overflow)
+        return ctx.error("attribute 'split' [{}] sums to more than the axis's {}", fmt::join(sizes, ","), dim);
       sum += s;
     }
     if (sum != dim) return ctx.error("attribute 'split' [{}] sums to {}, but the axis has {}", fmt::join(sizes, ","), sum, dim);
     return sizes;
   }
   if (parts < 1) return ctx.error("needs attribute 'split' or a positive 'num_outputs' (got {})", parts);
-  const int64_t chunk = (dim + parts - 1) / parts;
-  if (chunk * (parts - 1) > dim)
+  // ceil(dim / parts), and chunk * (parts - 1) > dim, without overflow.
+  const int64_t chunk = dim / parts + (dim % parts != 0);
+  if (parts > 1 && chunk > dim / (parts - 1))
     return ctx.error("cannot split an axis of {} into {} parts of {}", dim, parts, chunk);
   sizes.assign(static_cast<size_t>(parts), chunk);
   sizes.back() = dim - chunk * (parts - 1);

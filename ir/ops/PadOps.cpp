@@ -49,7 +49,9 @@ Expected<PadPlan> planPad(const OpContext& ctx, const Shape& shape) {
     plan.end[*axis] = pads[i + n];
   }
   for (size_t d = 0; d < shape.size(); ++d) {
-    const int64_t dim = shape[d] + plan.begin[d] + plan.end[d];
+    int64_t dim = 0;
+    if (__builtin_add_overflow(shape[d], plan.begin[d], &dim) || __builtin_add_overflow(dim, plan.end[d], &dim))
+      return ctx.error("pads {} and {} overflow dim {} (size {})", plan.begin[d], plan.end[d], d, shape[d]);
     if (dim < 0)
       return ctx.error("pads {} and {} make dim {} (size {}) negative", plan.begin[d], plan.end[d], d, shape[d]);
     if (dim > 0 && shape[d] == 0 && plan.mode != PadMode::Constant)
