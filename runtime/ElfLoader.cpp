@@ -166,7 +166,9 @@ class ElfLinker {
     if (r.sh_link != symtab_ || symtab_ == 0) return bad("{}: not linked to the symbol table", names_[section]);
     // sh_offset is checked to lie in the file; the bytes may be unaligned,
     // so they are copied.
-    auto& copy = relaCopies_[section];
+    auto [it, fresh] = relaCopies_.try_emplace(section);
+    auto& copy = it->second;
+    if (!fresh) return std::span<const Elf64_Rela>(copy);  // read once, used by planStubs and applyRelocations
     copy.resize(r.sh_size / sizeof(Elf64_Rela));
     if (r.sh_size) std::memcpy(copy.data(), in_.data() + r.sh_offset, r.sh_size);
     return std::span<const Elf64_Rela>(copy);

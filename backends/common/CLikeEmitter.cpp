@@ -127,6 +127,15 @@ std::pair<std::string, std::string> Emitter::contractionBatchBases() const {
   return {a, b};
 }
 
+Status Emitter::checkContraction() const {
+  const kir::Contraction& c = *d_.contraction;
+  const size_t nb = c.aBatchStrides.size();
+  if (d_.grid.size() != nb + 2 || c.bBatchStrides.size() != nb || c.a < 0 || c.b < 0 ||
+      static_cast<size_t>(std::max(c.a, c.b)) >= d_.bindings.size())
+    return internalError("dispatch {}: contraction does not match the grid or bindings", d_.name);
+  return Status::ok();
+}
+
 Status Emitter::emitPointPrologue(uint64_t invocations, int indent) {
   INGOT_ASSIGN_OR_RETURN(std::string I64, dialect_.valueType(DType::I64));
   auto i64 = [&](int64_t v) { return dialect_.intLiteral(v, DType::I64); };
@@ -136,9 +145,7 @@ Status Emitter::emitPointPrologue(uint64_t invocations, int indent) {
   if (!d_.contraction) return Status::ok();
   const kir::Contraction& c = *d_.contraction;
   const size_t nb = c.aBatchStrides.size();
-  if (d_.grid.size() != nb + 2 || c.bBatchStrides.size() != nb || c.a < 0 || c.b < 0 ||
-      static_cast<size_t>(std::max(c.a, c.b)) >= d_.bindings.size())
-    return internalError("dispatch {}: contraction does not match the grid or bindings", d_.name);
+  INGOT_RETURN_IF_ERROR(checkContraction());
   // The accumulator's type is not recorded in dtypesUsed: it only decides
   // language extensions through what the bindings and body use.
   INGOT_ASSIGN_OR_RETURN(std::string T, dialect_.valueType(c.accDType));
@@ -169,9 +176,7 @@ Status Emitter::emitTiledContraction(int64_t t, std::string& localDecls, int ind
   if (!d_.contraction) return internalError("dispatch {}: a tiled contraction without a contraction", d_.name);
   const kir::Contraction& c = *d_.contraction;
   const size_t nb = c.aBatchStrides.size();
-  if (d_.grid.size() != nb + 2 || c.bBatchStrides.size() != nb || c.a < 0 || c.b < 0 ||
-      static_cast<size_t>(std::max(c.a, c.b)) >= d_.bindings.size())
-    return internalError("dispatch {}: contraction does not match the grid or bindings", d_.name);
+  INGOT_RETURN_IF_ERROR(checkContraction());
   INGOT_ASSIGN_OR_RETURN(std::string T, dialect_.valueType(c.accDType));
   INGOT_ASSIGN_OR_RETURN(std::string I64, dialect_.valueType(DType::I64));
   INGOT_ASSIGN_OR_RETURN(std::string I32, dialect_.valueType(DType::I32));

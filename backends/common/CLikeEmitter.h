@@ -99,6 +99,8 @@ class Emitter {
   // and, for a contraction, a plain loop over k into the local `acc` (which
   // the body's contraction value then reads).
   Status emitPointPrologue(uint64_t invocations, int indent);
+  // The contraction record agrees with the grid and the bindings.
+  Status checkContraction() const;
   // Grid variables 0..dims-1 from the i64 local `flat` (row-major; `flat` is
   // consumed: it is divided down as the variables are taken off).
   Status emitUnflatten(size_t dims, const std::string& flat, int indent);
