@@ -58,11 +58,14 @@ Expected<int64_t> normalizeAxis(int64_t axis, int64_t rank) {
 }
 
 Expected<std::vector<int64_t>> normalizeAxes(std::span<const int64_t> axes, int64_t rank) {
+  if (rank > kMaxRank) return invalidInput("rank {} is above the supported maximum of {}", rank, kMaxRank);
   std::vector<int64_t> out;
+  std::vector<bool> seen(static_cast<size_t>(std::max<int64_t>(rank, 0)), false);
   for (int64_t a : axes) {
     INGOT_ASSIGN_OR_RETURN(int64_t n, normalizeAxis(a, rank));
-    if (std::find(out.begin(), out.end(), n) != out.end())
+    if (seen[static_cast<size_t>(n)])
       return invalidInput("axis {} appears twice in [{}] (rank {})", n, fmt::join(axes, ","), rank);
+    seen[static_cast<size_t>(n)] = true;
     out.push_back(n);
   }
   std::sort(out.begin(), out.end());
@@ -103,6 +106,8 @@ Expected<int64_t> checkedNumElements(const Shape& shape) {
 }
 
 Status checkShapeBounds(const Shape& shape) {
+  if (static_cast<int64_t>(shape.size()) > kMaxRank)
+    return invalidInput("a shape of rank {} is above the supported maximum of {}", shape.size(), kMaxRank);
   int64_t product = 1;
   for (int64_t d : shape) {
     if (d <= 0) continue;

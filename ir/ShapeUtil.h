@@ -29,6 +29,7 @@ bool broadcastsTo(const Shape& from, const Shape& to);
 Expected<int64_t> normalizeAxis(int64_t axis, int64_t rank);
 // Normalizes each axis and rejects duplicates (after normalization, so
 // [1, -1] on rank 2 is a duplicate). Returns the axes sorted ascending.
+// A rank above kMaxRank is an error.
 Expected<std::vector<int64_t>> normalizeAxes(std::span<const int64_t> axes, int64_t rank);
 
 // A permutation of 0..rank-1 (each exactly once).
@@ -45,7 +46,11 @@ Expected<int64_t> checkedNumElements(const Shape& shape);
 // and the product of the positive dims at most 2^40, so shape arithmetic
 // on them (sums, products of a few dims) cannot overflow, also for empty
 // tensors ([0, 2^62] is rejected).
+// Also the rank at most kMaxRank: type rules walk axis lists against the
+// dims, and an attribute with a million axes must be an error, not minutes
+// of quadratic work (found by fuzz_onnx). Real models stay below 8.
 inline constexpr int64_t kMaxShapeElements = int64_t{1} << 40;
+inline constexpr int64_t kMaxRank = 64;
 Status checkShapeBounds(const Shape& shape);
 
 // Row-major multi-index <-> linear index.

@@ -106,9 +106,11 @@ Expected<std::vector<TensorType>> squeezeTypes(const OpContext& ctx) {
   const std::vector<int64_t> given = ctx.getInts("axes");
   auto axes = normalizeAxes(given, static_cast<int64_t>(x.shape.size()));
   if (!axes.ok()) return attrError(ctx, "axes", axes.status());
+  std::vector<bool> isListed(x.shape.size(), false);
+  for (int64_t a : *axes) isListed[static_cast<size_t>(a)] = true;
   Shape out;
   for (size_t d = 0; d < x.shape.size(); ++d) {
-    const bool listed = std::find(axes->begin(), axes->end(), static_cast<int64_t>(d)) != axes->end();
+    const bool listed = isListed[d];
     if (listed && x.shape[d] != 1)
       return ctx.error("cannot squeeze axis {} of {}: its size is {}, not 1", d, x.toString(), x.shape[d]);
     if (given.empty() ? x.shape[d] != 1 : !listed) out.push_back(x.shape[d]);
@@ -125,11 +127,12 @@ Expected<std::vector<TensorType>> unsqueezeTypes(const OpContext& ctx) {
   const int64_t outRank = static_cast<int64_t>(x.shape.size() + given.size());
   auto axes = normalizeAxes(given, outRank);
   if (!axes.ok()) return attrError(ctx, "axes", axes.status());
+  std::vector<bool> inserted(static_cast<size_t>(outRank), false);
+  for (int64_t a : *axes) inserted[static_cast<size_t>(a)] = true;
   Shape out;
   size_t next = 0;  // next input dim to place
   for (int64_t d = 0; d < outRank; ++d) {
-    const bool inserted = std::find(axes->begin(), axes->end(), d) != axes->end();
-    out.push_back(inserted ? 1 : x.shape[next++]);
+    out.push_back(inserted[static_cast<size_t>(d)] ? 1 : x.shape[next++]);
   }
   return std::vector<TensorType>{{x.dtype, out}};
 }

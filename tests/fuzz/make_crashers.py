@@ -311,7 +311,16 @@ def onnx_pad2_int_value():
                       [onnx_value('x', 6, [2])], [onnx_value('y', 6, [])], opset=2)
 
 
-LARGE = {'fuzz_artifact-weight-amplification'}  # 290 KB
+def onnx_unsqueeze_many_axes():
+    """Unsqueeze of a [1] input with 100,000 axes: the shape rule looked
+    each axis up in a list (ir/ShapeUtil.cpp normalizeAxes, ir/ops/ShapeOps.cpp
+    unsqueezeTypes), 10^10 steps; found by fuzz_onnx as a timeout in CI."""
+    return onnx_model([onnx_node('Unsqueeze', ['x'], ['y'], [onnx_attr_ints('axes', range(100000))])],
+                      [onnx_value('x', FLOAT, [1])], [onnx_value('y', FLOAT, [])], opset=11)
+
+
+LARGE = {'fuzz_artifact-weight-amplification',  # 290 KB
+         'fuzz_onnx-unsqueeze-many-axes'}  # 390 KB
 CRASHERS = {
     'fuzz_artifact-weight-amplification': artifact_weight_amplification,
     'fuzz_artifact-empty-weight': artifact_empty_weight,
@@ -326,6 +335,7 @@ CRASHERS = {
     'fuzz_onnx-split-num-outputs-alloc': onnx_split_num_outputs_alloc,
     'fuzz_onnx-trilu-k-max': onnx_trilu_k_max,
     'fuzz_onnx-pad2-int-value': onnx_pad2_int_value,
+    'fuzz_onnx-unsqueeze-many-axes': onnx_unsqueeze_many_axes,
 }
 
 if __name__ == '__main__':

@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang-19 in their own build folder and
-# runs each for a bounded time on a seed corpus made here from real files;
-# fails if any input crashes, trips ASan/UBSan, leaks, times out or runs out
-# of memory. See tests/fuzz/README.md.
+# runs each for a fixed number of inputs on a seed corpus made here from real
+# files; fails if any input crashes, trips ASan/UBSan, leaks, times out or
+# runs out of memory. See tests/fuzz/README.md.
 #
 #   tests/fuzz/run_fuzz.sh INGOT_BINARY      (ctest passes $<TARGET_FILE:ingot>)
 #
 # Environment:
 #   INGOT_FUZZ_BUILD_DIR   build folder (default: build-fuzz in the source tree)
+#   INGOT_FUZZ_RUNS_ARTIFACT, INGOT_FUZZ_RUNS_ELF, INGOT_FUZZ_RUNS_ONNX
+#                          inputs per fuzzer (defaults below; 0 skips one).
+#                          The default mode is the CI gate: a fresh corpus,
+#                          a fixed seed and a fixed count, so a slower machine
+#                          tries (nearly) the same inputs as a faster one.
+#                          (It used to be 60 s each: CI then ran inputs that
+#                          the run before the push never tried.)
 #   INGOT_FUZZ_TIME_ARTIFACT, INGOT_FUZZ_TIME_ELF, INGOT_FUZZ_TIME_ONNX
-#                          seconds per fuzzer (default 60 each; 0 skips one)
+#                          seconds per fuzzer instead: exploring, which grows
+#                          the corpus kept in fuzz-work/corpus across runs
 #   INGOT_FUZZ_JOBS        build jobs (default 2)
-#   INGOT_FUZZ_FRESH=1     forget the corpus grown by earlier runs
+#   INGOT_FUZZ_FRESH=1     forget the kept corpus
 #   INGOT_FUZZ_SEED        libFuzzer's -seed (default 1: reproducible; 0: random)
 #   INGOT_SHARED_DIR       where onnx-node-tests lives (default ../shared)
 # Exit status: 0 clean, 1 a finding or a failed build, 77 clang-19 or its
@@ -23,10 +31,16 @@ INGOT=${1:-}
 BUILD=${INGOT_FUZZ_BUILD_DIR:-$SRC/build-fuzz}
 JOBS=${INGOT_FUZZ_JOBS:-2}
 SHARED=${INGOT_SHARED_DIR:-$SRC/../shared}
+# Counts sized for about 30-60 s each on a 2-core CI machine.
+declare -A RUNS_FOR=(
+  [fuzz_artifact]=${INGOT_FUZZ_RUNS_ARTIFACT:-40000}
+  [fuzz_elf]=${INGOT_FUZZ_RUNS_ELF:-1000000}
+  [fuzz_onnx]=${INGOT_FUZZ_RUNS_ONNX:-200000}
+)
 declare -A SECONDS_FOR=(
-  [fuzz_artifact]=${INGOT_FUZZ_TIME_ARTIFACT:-60}
-  [fuzz_elf]=${INGOT_FUZZ_TIME_ELF:-60}
-  [fuzz_onnx]=${INGOT_FUZZ_TIME_ONNX:-60}
+  [fuzz_artifact]=${INGOT_FUZZ_TIME_ARTIFACT:-}
+  [fuzz_elf]=${INGOT_FUZZ_TIME_ELF:-}
+  [fuzz_onnx]=${INGOT_FUZZ_TIME_ONNX:-}
 )
 FUZZERS=(fuzz_artifact fuzz_elf fuzz_onnx)
 declare -A DICT=([fuzz_artifact]=binary.dict [fuzz_elf]=binary.dict [fuzz_onnx]=onnx.dict)
@@ -126,18 +140,31 @@ for f in "${FUZZERS[@]}"; do
   say "$f: replayed ${#files[@]} reproducers"
 done
 for f in "${FUZZERS[@]}"; do
-  t=${SECONDS_FOR[$f]}
-  [ "$t" -gt 0 ] || { say "$f: skipped (0 s)"; continue; }
-  mkdir -p "$WORK/corpus/$f"
+  if [ -n "${SECONDS_FOR[$f]}" ]; then
+    # Exploring: by time, growing the kept corpus.
+    [ "${SECONDS_FOR[$f]}" -gt 0 ] || { say "$f: skipped (0 s)"; continue; }
+    corpus=$WORK/corpus/$f
+    limit=(-max_total_time="${SECONDS_FOR[$f]}")
+    what="for ${SECONDS_FOR[$f]} s"
+  else
+    # The gate: a fixed count from the seeds alone.
+    [ "${RUNS_FOR[$f]}" -gt 0 ] || { say "$f: skipped (0 runs)"; continue; }
+    corpus=$WORK/gate-corpus/$f
+    rm -rf "$corpus"
+    limit=(-runs="${RUNS_FOR[$f]}")
+    what="${RUNS_FOR[$f]} inputs"
+  fi
+  mkdir -p "$corpus"
   log=$WORK/$f.log
-  say "$f: fuzzing for $t s (log: $log)"
+  say "$f: fuzzing $what (log: $log)"
   rc=0
-  "$BUILD/tests/fuzz/$f" -max_total_time="$t" "${OPTS[@]}" "${FUZZ_SEED[@]}" -print_final_stats=1 \
+  t0=$(date +%s)
+  "$BUILD/tests/fuzz/$f" "${limit[@]}" "${OPTS[@]}" "${FUZZ_SEED[@]}" -print_final_stats=1 \
     -dict="$SRC/tests/fuzz/${DICT[$f]}" \
-    -artifact_prefix="$WORK/crashes/$f-" "$WORK/corpus/$f" "$SEEDS/$f" >"$log" 2>&1 || rc=$?
+    -artifact_prefix="$WORK/crashes/$f-" "$corpus" "$SEEDS/$f" >"$log" 2>&1 || rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1)
-  say "$f: exit $rc, ${execs:-?} executions, ${cov:-no coverage line}, corpus $(ls "$WORK/corpus/$f" | wc -l) files"
+  say "$f: exit $rc, ${execs:-?} executions in $(( $(date +%s) - t0 )) s, ${cov:-no coverage line}, corpus $(ls "$corpus" | wc -l) files"
   if [ "$rc" -ne 0 ] || [ -n "$(ls "$WORK/crashes" | grep "^$f-" || true)" ]; then
     say "$f: FAILED; the report:"
     grep -n -m1 -A40 -E 'ERROR: |runtime error|fuzz check failed|==ERROR|SUMMARY' "$log" || tail -40 "$log"

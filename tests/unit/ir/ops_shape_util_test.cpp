@@ -60,6 +60,21 @@ TEST_CASE("normalizeAxes sorts and rejects duplicates") {
   CHECK(bad.status().message().find("twice") != std::string::npos);
 }
 
+TEST_CASE("ranks above kMaxRank are errors, not quadratic work") {
+  std::vector<int64_t> many(100000);
+  for (size_t i = 0; i < many.size(); ++i) many[i] = static_cast<int64_t>(i);
+  auto axes = normalizeAxes(many, static_cast<int64_t>(many.size()) + 1);
+  REQUIRE_FALSE(axes.ok());
+  CHECK(axes.status().message().find("rank 100001 is above the supported maximum of 64") != std::string::npos);
+  std::vector<int64_t> all(static_cast<size_t>(kMaxRank));
+  for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int64_t>(i);
+  CHECK(normalizeAxes(all, kMaxRank).ok());
+  CHECK(checkShapeBounds(Shape(static_cast<size_t>(kMaxRank), 1)).isOk());
+  Status deep = checkShapeBounds(Shape(static_cast<size_t>(kMaxRank) + 1, 1));
+  REQUIRE_FALSE(deep.isOk());
+  CHECK(deep.message().find("rank 65") != std::string::npos);
+}
+
 TEST_CASE("checkPermutation and permuteShape") {
   const std::vector<int64_t> perm{2, 0, 1};
   CHECK(checkPermutation(perm, 3).isOk());
