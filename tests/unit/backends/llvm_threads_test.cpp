@@ -79,7 +79,7 @@ TEST_CASE("thread pool: every task runs once per job, over many jobs, with per-p
   }
 }
 
-TEST_CASE("thread counts: option, then INGOT_THREADS, then online CPUs; bad values are errors") {
+TEST_CASE("thread counts: option, then INGOT_THREADS, then online CPUs, bad values are errors") {
   {
     ScopedEnv env("3");
     CHECK(*rt::resolveThreadCount(0) == 3u);

@@ -73,7 +73,7 @@ TEST_CASE("gelu_mlp fixture matches PyTorch", "[fixtures]") {
   checkAgainstPyTorch(l);
 }
 
-TEST_CASE("attention fixture matches PyTorch; its shape arithmetic folds away", "[fixtures]") {
+TEST_CASE("attention fixture matches PyTorch, its shape arithmetic folds away", "[fixtures]") {
   Loaded l = load("attention");
   const ir::Graph& g = *l.model.graph;
   for (const char* op : {"Shape", "Gather", "Concat", "Unsqueeze"}) {

@@ -26,7 +26,7 @@ Tensor run(const ir::Graph& g, const std::string& input, const Tensor& x) {
 
 }  // namespace
 
-TEST_CASE("initializers become trainable params; unused ones are dropped", "[importer]") {
+TEST_CASE("initializers become trainable params, unused ones are dropped", "[importer]") {
   ModelBuilder m;
   m.input("x", {2, 3});
   m.initializer("w", Tensor::fromVector<float>({3}, {1, -2, 3}));
@@ -462,7 +462,7 @@ TEST_CASE("a shape input computed at run time is Unsupported naming the node", "
   CHECK_THAT(r.status().message(), Catch::Contains("Reshape 'dyn_reshape'") && Catch::Contains("shape"));
 }
 
-TEST_CASE("Dropout imports for inference: identity, all-true mask; training is Unsupported", "[importer]") {
+TEST_CASE("Dropout imports for inference: identity, all-true mask, training is Unsupported", "[importer]") {
   ModelBuilder m(13);
   m.input("x", {4});
   m.constant("ratio", Tensor::scalar<float>(0.25f));
@@ -495,7 +495,7 @@ TEST_CASE("Dropout imports for inference: identity, all-true mask; training is U
   CHECK_THAT(r3.status().message(), Catch::Contains("training"));
 }
 
-TEST_CASE("Cast's type code becomes a dtype name; Squeeze/Unsqueeze axes by opset", "[importer][opset]") {
+TEST_CASE("Cast's type code becomes a dtype name, Squeeze/Unsqueeze axes by opset", "[importer][opset]") {
   ModelBuilder m(11);
   m.input("x", {2, 1, 3});
   attrInt(m.node("Cast", {"x"}, {"c"}), "to", onnx::TensorProto::INT64);
@@ -521,7 +521,7 @@ TEST_CASE("Cast's type code becomes a dtype name; Squeeze/Unsqueeze axes by opse
   CHECK(r13->graph->outputs()[0]->shape() == Shape{2, 1, 3});
 }
 
-TEST_CASE("nodes out of topological order are sorted; undefined names are errors", "[importer]") {
+TEST_CASE("nodes out of topological order are sorted, undefined names are errors", "[importer]") {
   ModelBuilder m;
   m.input("x", {2});
   m.node("Relu", {"a"}, {"y"}, "second");

@@ -77,7 +77,7 @@ TEST_CASE("activation attributes") {
              {"'alpha' must be float, got int"});
 }
 
-TEST_CASE("Relu also takes signed integers; float activations do not") {
+TEST_CASE("Relu also takes signed integers, float activations do not") {
   checkTensor(run1("Relu", {i32({3}, {-4, 0, 7})}), DType::I32, {3}, {0, 0, 7});
   checkTensor(run1("Relu", {i64({2}, {-1, 1})}), DType::I64, {2}, {0, 1});
   checkError(inferOp("Relu", {TensorType{DType::U8, {2}}}), ErrorKind::InvalidInput, {"u8"});

@@ -112,7 +112,7 @@ TEST_CASE("Reduce ops on integers and bool") {
   checkError(inferOp("ReduceL2", {TensorType{DType::I32, {2}}}), ErrorKind::InvalidInput, {"i32"});
 }
 
-TEST_CASE("ReduceMax and ReduceMin propagate NaN; LogSumExp is stable") {
+TEST_CASE("ReduceMax and ReduceMin propagate NaN, LogSumExp is stable") {
   checkTensor(run1("ReduceMax", {f32({3}, {1, float(kNaN), 2})}, {{"keepdims", 0}}), DType::F32, {}, {kNaN});
   checkTensor(run1("ReduceMin", {f32({3}, {float(kNaN), 1, 2})}, {{"keepdims", 0}}), DType::F32, {}, {kNaN});
   checkTensor(run1("ReduceMax", {f32({2}, {-float(kInf), -float(kInf)})}, {{"keepdims", 0}}), DType::F32, {}, {-kInf});

@@ -40,7 +40,7 @@ TEST_CASE("broadcastsTo is one-directional") {
   CHECK_FALSE(broadcastsTo({2, 1}, {1, 3}));
 }
 
-TEST_CASE("normalizeAxis maps [-rank, rank) to [0, rank)") {
+TEST_CASE("normalizeAxis maps -rank..rank-1 to 0..rank-1") {
   CHECK(*normalizeAxis(-1, 3) == 2);
   CHECK(*normalizeAxis(-3, 3) == 0);
   CHECK(*normalizeAxis(2, 3) == 2);

@@ -91,7 +91,7 @@ TEST_CASE("text: a fused node prints its body as a nested block", "[text][body]"
   CHECK(copy->nodes()[0]->body() != (*parsed)->nodes()[0]->body());
 }
 
-TEST_CASE("text: body syntax is whitespace-insensitive; empty attributes are kept as {}", "[text][body]") {
+TEST_CASE("text: body syntax is whitespace-insensitive, empty attributes are kept as {}", "[text][body]") {
   auto g = parseOk("graph @g { input %x : f32[2] %y = Fused(%x) {kind=\"elementwise\"} {input %a:f32[2] "
                    "%b = Neg(%a) : f32[2] output %b} : f32[2] output %y }");
   CHECK(printGraph(*g) == R"(graph @g {

@@ -227,7 +227,7 @@ TEST_CASE("text: a param whose data does not match its type still round-trips", 
   CHECK_FALSE(verifyGraph(**parsed).isOk());
 }
 
-TEST_CASE("text: declared types are kept; the verifier checks them", "[text]") {
+TEST_CASE("text: declared types are kept, the verifier checks them", "[text]") {
   auto g = parseOk("graph @g {\n input %x : f32[2]\n %y = Neg(%x) : i32[7]\n output %y\n}");
   CHECK(g->nodes()[0]->result(0)->type() == TensorType{DType::I32, {7}});
   Status st = verifyGraph(*g);

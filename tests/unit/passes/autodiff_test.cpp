@@ -182,7 +182,7 @@ TEST_CASE("integer values never get gradients") {
   CHECK(bad.status().message().find("only float values have gradients") != std::string::npos);
 }
 
-TEST_CASE("a non-scalar loss needs a seed; seeds and extra outputs are summed") {
+TEST_CASE("a non-scalar loss needs a seed, seeds and extra outputs are summed") {
   auto g = parse(R"(graph @g {
   input %x : f64[2]
   input %dy : f64[2]

@@ -117,7 +117,7 @@ TEST_CASE("the verifier checks state updates the passes may have broken") {
   CHECK_THAT(g->addStateUpdate(named(*g, "x"), named(*g, "g")).message(), Catch::Contains("not a parameter"));
 }
 
-TEST_CASE("DCE keeps update sources and updated state; replacing a source moves the update") {
+TEST_CASE("DCE keeps update sources and updated state, replacing a source moves the update") {
   auto g = parse(kStep);
   // Nothing but the updates reads %m_next and %w_next.
   g->removeDeadNodes();
@@ -197,7 +197,7 @@ TEST_CASE("a training step has the step signature, one update per parameter and 
   CHECK(ir::verifyGraph(*copy).isOk());
 }
 
-TEST_CASE("SGD without momentum has no moments; the eval step has no updates") {
+TEST_CASE("SGD without momentum has no moments, the eval step has no updates") {
   auto model = classifier();
   passes::TrainingOptions options;
   options.optimizer.kind = passes::OptimizerKind::Sgd;

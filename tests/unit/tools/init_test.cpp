@@ -239,7 +239,7 @@ TEST_CASE("weights follow each scheme's uniform bounds and moments") {
   }
 }
 
-TEST_CASE("the same seed writes the same file; different seeds different weights") {
+TEST_CASE("the same seed writes the same file, different seeds different weights") {
   TempDir d;
   init(d.file("a.onnx"), "20", "8:tanh,3:softmax", {"--seed", "17"});
   init(d.file("b.onnx"), "20", "8:tanh,3:softmax", {"--seed", "17"});
