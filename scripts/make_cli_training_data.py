@@ -8,6 +8,9 @@
   blobs_y_range.npy          i64 [240]: the labels with sample 17 set to 7
                              (out of range for a 3-class model)
   blobs_y_short.npy          i64 [200]: fewer labels than samples
+  reg_x.npy, reg_y.npy       f32 [200, 8], f32 [200, 2]: a regression,
+                             y = x A + c + N(0, 0.05^2) noise (the best mean
+                             squared error is about 0.0025)
   idx/                       4x4 u8 "images" of three classes (a bright
                              quadrant per class, noise elsewhere) as IDX files:
                              train-* (150 samples, plain) and t10k-* (45
@@ -62,6 +65,14 @@ def main():
         f.write(idx_bytes(vx))
     with gzip.GzipFile(os.path.join(OUT, "idx", "t10k-labels-idx1-ubyte.gz"), "wb", mtime=0) as f:
         f.write(idx_bytes(vy))
+
+    # Drawn last, so the files above stay byte-identical.
+    rx = rng.normal(0, 1, size=(200, 8)).astype(np.float32)
+    a = rng.normal(0, 1, size=(8, 2))
+    c = rng.normal(0, 1, size=2)
+    ry = (rx @ a + c + rng.normal(0, 0.05, size=(200, 2))).astype(np.float32)
+    np.save(os.path.join(OUT, "reg_x.npy"), rx)
+    np.save(os.path.join(OUT, "reg_y.npy"), ry)
 
 
 if __name__ == "__main__":

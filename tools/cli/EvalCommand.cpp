@@ -22,12 +22,12 @@ int evalModel(const ParsedArgs& args, CliIO& io) {
   }
   auto model = loadTrainableModel(path, {});
   if (!model.ok()) return reportError(model.status(), io);
-  auto loss = chooseLoss(args, *model->probe);
-  if (!loss.ok()) return reportError(loss.status(), io);
   auto device = openDeviceFromFlags(args);
   if (!device.ok()) return reportError(device.status(), io);
   auto data = loadData(args);
   if (!data.ok()) return reportError(data.status(), io);
+  auto loss = chooseLoss(args, *model->probe, data->train.hasTargets());
+  if (!loss.ok()) return reportError(loss.status(), io);
 
   const bool onTest = data->test.has_value();
   const data::Split& split = data->evalSplit();
@@ -40,7 +40,7 @@ int evalModel(const ParsedArgs& args, CliIO& io) {
   const ir::Value* input = r.step().graph->findValue(r.step().input);
   if (!input) return reportError(internalError("the evaluation step has no input"), io);
   Status fits = data::fitFeaturesTo(*data, Shape(input->shape().begin() + 1, input->shape().end()), input->name());
-  if (fits.isOk() && r.numClasses() > 0) fits = data::checkLabels(*data, r.numClasses());
+  if (fits.isOk()) fits = r.checkLabels(*data);
   if (!fits.isOk()) return reportError(fits, io);
 
   auto metrics = (*evaluator)->evaluate(split);
@@ -52,12 +52,12 @@ int evalModel(const ParsedArgs& args, CliIO& io) {
         "\"loss_kind\": \"{}\", \"loss\": {}, \"accuracy\": {}}}\n",
         jsonEscape(path), jsonEscape(data->name), splitName, metrics->samples, device->device->info().id(),
         passes::lossKindName(*loss), jsonNumber(metrics->loss),
-        r.hasAccuracy() ? jsonNumber(metrics->accuracy) : "null");
+        r.hasAccuracy(split) ? jsonNumber(metrics->accuracy) : "null");
     return kExitOk;
   }
   io.out << fmt::format("{} on {} ({} {} samples, {} on {}): loss {:.4f}", path, data->name, metrics->samples,
                         splitName, passes::lossKindName(*loss), device->device->info().id(), metrics->loss);
-  if (r.hasAccuracy()) io.out << fmt::format(" accuracy {:.4f}", metrics->accuracy);
+  if (r.hasAccuracy(split)) io.out << fmt::format(" accuracy {:.4f}", metrics->accuracy);
   io.out << "\n";
   return kExitOk;
 }

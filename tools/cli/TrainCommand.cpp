@@ -48,7 +48,8 @@ std::string formatRate(double perSecond) {
 // nothing per step otherwise, so logs get one line per epoch.
 class ProgressBar {
  public:
-  ProgressBar(std::ostream& out, bool terminal, int64_t epochs) : out_(out), terminal_(terminal), epochs_(epochs) {}
+  ProgressBar(std::ostream& out, bool terminal, int64_t epochs, bool accuracy)
+      : out_(out), terminal_(terminal), epochs_(epochs), accuracy_(accuracy) {}
 
   void update(const train::StepProgress& p) {
     if (!terminal_) return;
@@ -57,10 +58,10 @@ class ProgressBar {
     last_ = now;
     constexpr int kWidth = 24;
     const int filled = static_cast<int>(kWidth * p.step / std::max<int64_t>(p.steps, 1));
-    out_ << fmt::format("\r\033[Kepoch {}/{} [{}{}] {}/{}  loss {:.4f}  acc {:.4f}  {} samples/s", p.epoch, epochs_,
-                        std::string(filled, '#'), std::string(kWidth - filled, '.'), p.step, p.steps, p.running.loss,
-                        p.running.accuracy, formatRate(p.seconds > 0 ? p.running.samples / p.seconds : 0))
-         << std::flush;
+    out_ << fmt::format("\r\033[Kepoch {}/{} [{}{}] {}/{}  loss {:.4f}", p.epoch, epochs_, std::string(filled, '#'),
+                        std::string(kWidth - filled, '.'), p.step, p.steps, p.running.loss);
+    if (accuracy_) out_ << fmt::format("  acc {:.4f}", p.running.accuracy);
+    out_ << fmt::format("  {} samples/s", formatRate(p.seconds > 0 ? p.running.samples / p.seconds : 0)) << std::flush;
   }
   void finishEpoch() {
     if (terminal_) out_ << "\r\033[K" << std::flush;
@@ -70,6 +71,7 @@ class ProgressBar {
   std::ostream& out_;
   bool terminal_;
   int64_t epochs_;
+  bool accuracy_;
   std::chrono::steady_clock::time_point last_{};
 };
 
@@ -136,12 +138,12 @@ int trainModel(const ParsedArgs& args, CliIO& io) {
   if (!optimizer.ok()) return reportError(optimizer.status(), io);
   auto model = loadTrainableModel(path, args.getAll("--freeze"));
   if (!model.ok()) return reportError(model.status(), io);
-  auto loss = chooseLoss(args, *model->probe);
-  if (!loss.ok()) return reportError(loss.status(), io);
   auto device = openDeviceFromFlags(args);
   if (!device.ok()) return reportError(device.status(), io);
   auto data = loadData(args);
   if (!data.ok()) return reportError(data.status(), io);
+  auto loss = chooseLoss(args, *model->probe, data->train.hasTargets());
+  if (!loss.ok()) return reportError(loss.status(), io);
 
   train::TrainerOptions options;
   options.training.loss = *loss;
@@ -185,8 +187,9 @@ int trainModel(const ParsedArgs& args, CliIO& io) {
     if (flags->plot) INGOT_RETURN_IF_ERROR(writeFileBytes(*flags->plot, train::trainingPlotSvg(record)));
     return Status::ok();
   };
-  const bool accuracy = t.runner().hasAccuracy();
-  ProgressBar bar(io.out, io.outIsTerminal, flags->epochs);
+  const bool accuracy = t.runner().hasAccuracy(*data);
+  record.hasAccuracy = accuracy;
+  ProgressBar bar(io.out, io.outIsTerminal, flags->epochs, accuracy);
   for (int64_t e = 1; e <= flags->epochs && !t.stopped(); ++e) {
     auto result = t.runEpoch(e, [&](const train::StepProgress& p) { bar.update(p); });
     bar.finishEpoch();
@@ -229,7 +232,8 @@ Command trainCommand() {
           {
               {"--data", "SPEC", "fashion-mnist, idx:DIR or npy:X.npy,Y.npy (see below)"},
               {"--loss", "NAME", "cross-entropy, cross-entropy-logits, mse or bce; default: cross-entropy when "
-                                 "the output is a Softmax, bce for one Sigmoid column, else cross-entropy-logits"},
+                                 "the output is a Softmax, bce for one Sigmoid column, else cross-entropy-logits; "
+                                 "with float targets mse (bce for one Sigmoid column)"},
               {"--optimizer", "NAME", "sgd, momentum (SGD, momentum 0.9), adam (default) or adamw"},
               {"--lr", "X", "learning rate (default: 0.01 for sgd and momentum, 0.001 for adam and adamw)"},
               {"--momentum", "X", "SGD momentum (default 0 for sgd, 0.9 for momentum)"},
@@ -251,7 +255,8 @@ Command trainCommand() {
           "  fashion-mnist     Debian's dataset-fashion-mnist (60000 train, 10000 test images)\n"
           "  idx:DIR           DIR/train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz],\n"
           "                    optionally t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz]\n"
-          "  npy:X.npy,Y.npy   features and integer labels; no test split\n"
+          "  npy:X.npy,Y.npy   features and labels: integer class indices, or float targets\n"
+          "                    (regression with --loss mse, probabilities with bce); no test split\n"
           "Pixels (u8) are scaled to [0, 1]; features are reshaped to the model's input.\n\n"
           "A non-finite loss stops training (exit 1); the weights written are the last\n"
           "good ones. An ONNX model is written as read, with its initializers replaced.\n\n"

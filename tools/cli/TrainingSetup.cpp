@@ -50,13 +50,15 @@ Expected<TrainableModel> loadTrainableModel(const std::string& path, const std::
   return m;
 }
 
-Expected<passes::LossKind> chooseLoss(const ParsedArgs& args, const ir::Graph& model) {
+Expected<passes::LossKind> chooseLoss(const ParsedArgs& args, const ir::Graph& model, bool floatTargets) {
   if (auto name = args.get("--loss")) {
     auto k = passes::parseLossKind(*name);
     if (!k.ok()) return k.status().withContext("--loss");
     return *k;
   }
-  return train::defaultLossFor(model);
+  const passes::LossKind natural = train::defaultLossFor(model);
+  if (floatTargets && natural != passes::LossKind::BinaryCrossEntropy) return passes::LossKind::MeanSquaredError;
+  return natural;
 }
 
 Expected<std::optional<passes::TrainingOptions>> trainingOptionsFromFlags(const ParsedArgs& args,

@@ -25,8 +25,10 @@ struct TrainableModel {
 // (errors list the model's parameters when a name is not one of them).
 Expected<TrainableModel> loadTrainableModel(const std::string& path, const std::vector<std::string>& freeze);
 
-// --loss NAME, or the model's natural loss (train::defaultLossFor).
-Expected<passes::LossKind> chooseLoss(const ParsedArgs& args, const ir::Graph& model);
+// --loss NAME, or the model's natural loss (train::defaultLossFor): for
+// float targets (`floatTargets`, regression data) mse unless the model ends
+// in a one-column Sigmoid (bce).
+Expected<passes::LossKind> chooseLoss(const ParsedArgs& args, const ir::Graph& model, bool floatTargets = false);
 
 // --train OPTIMIZER [--loss NAME] or --train LOSS,OPTIMIZER (compile,
 // bench): the optimizer and loss, or nullopt without --train.

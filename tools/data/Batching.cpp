@@ -14,16 +14,21 @@ void gatherBatch(const Split& split, std::span<const int64_t> indices, Batch& ou
   fShape[0] = n;
   if (out.features.shape() != fShape || out.features.dtype() != split.features.dtype())
     out.features = Tensor(split.features.dtype(), fShape);
-  if (out.labels.shape() != Shape{n} || out.labels.dtype() != DType::I64) out.labels = Tensor(DType::I64, {n});
-  const size_t rowBytes = split.size() > 0 ? split.features.byteSize() / static_cast<size_t>(split.size()) : 0;
+  Shape lShape = split.labels.shape();
+  lShape[0] = n;
+  if (out.labels.shape() != lShape || out.labels.dtype() != split.labels.dtype())
+    out.labels = Tensor(split.labels.dtype(), lShape);
+  const auto samples = static_cast<size_t>(std::max<int64_t>(split.size(), 1));
+  const size_t rowBytes = split.features.byteSize() / samples;
+  const size_t labelBytes = split.labels.byteSize() / samples;
   const std::byte* src = split.features.rawData();
+  const std::byte* labels = split.labels.rawData();
   std::byte* dst = out.features.rawData();
-  const int64_t* labels = split.labels.data<int64_t>();
-  int64_t* outLabels = out.labels.data<int64_t>();
+  std::byte* outLabels = out.labels.rawData();
   for (int64_t i = 0; i < n; ++i) {
     const auto s = static_cast<size_t>(indices[static_cast<size_t>(i)]);
     std::memcpy(dst + static_cast<size_t>(i) * rowBytes, src + s * rowBytes, rowBytes);
-    outLabels[i] = labels[s];
+    std::memcpy(outLabels + static_cast<size_t>(i) * labelBytes, labels + s * labelBytes, labelBytes);
   }
   out.size = n;
 }
@@ -46,8 +51,11 @@ int64_t EpochIterator::numBatches() const {
 Expected<Batcher> Batcher::create(const Split& split, BatchOptions opts) {
   if (opts.batchSize < 1) return invalidInput("batch size must be at least 1, not {}", opts.batchSize);
   if (split.size() == 0) return invalidInput("cannot make batches: the data has no samples");
-  if (split.labels.dtype() != DType::I64 || split.labels.numElements() != split.size())
-    return internalError("a split's labels must be i64 with one per sample");
+  const bool classes = split.labels.dtype() == DType::I64 && split.labels.rank() == 1;
+  const bool targets = split.labels.dtype() == DType::F32 && split.labels.rank() >= 2;
+  if (!(classes || targets) || split.labels.shape()[0] != split.size())
+    return internalError("a split's labels must be i64 [n] or f32 [n, ...] with n = {} samples, not {} {}",
+                         split.size(), dtypeName(split.labels.dtype()), shapeToString(split.labels.shape()));
   return Batcher(split, opts);
 }
 

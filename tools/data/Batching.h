@@ -22,7 +22,7 @@ struct BatchOptions {
 
 struct Batch {
   Tensor features;     // f32 [size, sample shape...]
-  Tensor labels;       // i64 [size]
+  Tensor labels;       // as the split's: i64 [size] or f32 [size, ...]
   int64_t size = 0;    // samples in this batch: batchSize, or fewer for the last one
   int64_t index = 0;   // the batch's position in its epoch, from 0
 };

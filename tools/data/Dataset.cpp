@@ -1,5 +1,7 @@
 #include "tools/data/Dataset.h"
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <limits>
 #include <type_traits>
@@ -41,8 +43,7 @@ Expected<Tensor> featuresToF32(const Tensor& x, const std::string& name) {
 
 Expected<Tensor> labelsToI64(const Tensor& y, const std::string& name) {
   if (!isInteger(y.dtype()))
-    return invalidInput("{}: labels must be integers (class indices), but the file holds {}", name,
-                        dtypeName(y.dtype()));
+    return internalError("{}: class labels must be integers, not {}", name, dtypeName(y.dtype()));
   Tensor out(DType::I64, {y.numElements()});
   int64_t* dst = out.data<int64_t>();
   Status status;
@@ -131,17 +132,33 @@ Expected<Split> makeSplit(const Tensor& features, const Tensor& labels, const st
     return invalidInput("{}: features must have a leading sample dimension, not a scalar", featuresName);
   const int64_t n = features.shape()[0];
   if (n == 0) return invalidInput("{}: no samples (the data is empty)", featuresName);
-  bool columnLabels = labels.rank() == 2 && labels.shape()[1] == 1;
-  if (labels.rank() != 1 && !columnLabels)
-    return invalidInput("{}: labels must be one class index per sample ([n] or [n,1]), not {}", labelsName,
+  const bool targets = isFloat(labels.dtype());
+  if (!targets && !isInteger(labels.dtype()))
+    return invalidInput("{}: labels must be integers (class indices) or floats (targets), but the file holds {}",
+                        labelsName, dtypeName(labels.dtype()));
+  const bool columnLabels = labels.rank() == 2 && labels.shape()[1] == 1;
+  if (!targets && labels.rank() != 1 && !columnLabels)
+    return invalidInput("{}: integer labels must be one class index per sample ([n] or [n,1]), not {}", labelsName,
                         shapeToString(labels.shape()));
+  if (targets && labels.rank() == 0)
+    return invalidInput("{}: targets must have a leading sample dimension, not a scalar", labelsName);
   if (labels.shape()[0] != n)
     return invalidInput("{} has {} labels but {} has {} samples", labelsName, labels.shape()[0], featuresName, n);
   Split s;
   INGOT_ASSIGN_OR_RETURN(s.features, featuresToF32(features, featuresName));
   // One feature per sample is a column, so every sample has a shape.
   if (s.features.rank() == 1) s.features = s.features.reshaped({n, 1});
-  INGOT_ASSIGN_OR_RETURN(s.labels, labelsToI64(labels, labelsName));
+  if (targets) {
+    INGOT_ASSIGN_OR_RETURN(s.labels, featuresToF32(labels, labelsName));
+    if (s.labels.rank() == 1) s.labels = s.labels.reshaped({n, 1});
+    const std::span<const float> v = s.labels.values<float>();
+    for (size_t i = 0; i < v.size(); ++i)
+      if (!std::isfinite(v[i]))
+        return invalidInput("{}: target at flat index {} (sample {}) is {}, not a finite number", labelsName, i,
+                            static_cast<int64_t>(i) / std::max<int64_t>(s.labels.numElements() / n, 1), v[i]);
+  } else {
+    INGOT_ASSIGN_OR_RETURN(s.labels, labelsToI64(labels, labelsName));
+  }
   return s;
 }
 
@@ -164,11 +181,19 @@ Expected<Dataset> loadDataset(const std::string& spec, const DatasetOptions& opt
 
 namespace {
 Status requireI64Labels(const Split& split) {
+  if (split.hasTargets())
+    return invalidInput("the labels are float targets {}, not class indices",
+                        shapeToString(split.labels.shape()));
   if (split.labels.dtype() != DType::I64)
     return internalError("labels must be i64 (made by makeSplit), not {}", dtypeName(split.labels.dtype()));
   return Status::ok();
 }
 }  // namespace
+
+Shape Split::labelShape() const {
+  if (labels.rank() == 0) return {};
+  return Shape(labels.shape().begin() + 1, labels.shape().end());
+}
 
 Expected<int64_t> classCountOf(const Split& split) {
   INGOT_RETURN_IF_ERROR(requireI64Labels(split));

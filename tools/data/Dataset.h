@@ -1,6 +1,7 @@
 // Data sets for training and evaluation: features as f32 (u8 pixels scaled
-// to [0, 1], as Keras' and PyTorch's MNIST tutorials do), integer labels as
-// i64, and an optional test split.
+// to [0, 1], as Keras' and PyTorch's MNIST tutorials do), labels as i64 class
+// indices or f32 targets (regression: mse, bce on probabilities), and an
+// optional test split.
 //
 // Specs (`--data SPEC` of `ingot train` / `ingot eval`):
 //   fashion-mnist      the files of Debian's dataset-fashion-mnist package
@@ -8,6 +9,7 @@
 //                      and, optionally as a pair, t10k-images-idx3-ubyte[.gz],
 //                      t10k-labels-idx1-ubyte[.gz] (the test split)
 //   npy:X.npy,Y.npy    features and labels from NumPy files; no test split
+//                      (integer labels are class indices, float ones targets)
 #pragma once
 
 #include <cstdint>
@@ -23,13 +25,18 @@ namespace ingot::data {
 inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
 inline constexpr const char* kFashionMnistPackage = "dataset-fashion-mnist";
 
-// One split: features f32 [n, ...], labels i64 [n].
+// One split: features f32 [n, ...]; labels i64 [n] (class indices) or f32
+// [n, ...] (targets, at least [n, 1]).
 struct Split {
   Tensor features;
   Tensor labels;
   int64_t size() const { return features.rank() > 0 ? features.shape()[0] : 0; }
   // The shape of one sample (features' shape without the leading n).
   Shape sampleShape() const;
+  // Whether the labels are float targets rather than class indices.
+  bool hasTargets() const { return labels.dtype() == DType::F32; }
+  // The shape of one sample's label ([] for class indices).
+  Shape labelShape() const;
 };
 
 struct Dataset {
@@ -48,19 +55,20 @@ struct DatasetOptions {
 // Loads a data set by spec. Errors (InvalidInput) name the files and the
 // problem: a missing file (for fashion-mnist, the package to install), a
 // malformed file, label and image counts that differ (both files and counts),
-// labels that are not integers or not one per sample, no samples at all.
+// integer labels that are not one per sample, float targets that are not
+// finite, no samples at all.
 Expected<Dataset> loadDataset(const std::string& spec, const DatasetOptions& opts = {});
 
 // One split from a features tensor and a labels tensor as read from files
 // (any dtype .npy or IDX hold): u8 features are scaled to [0, 1], other
-// numeric features converted to f32 unscaled; integer labels become i64,
-// [n] or [n, 1]. Names the files in errors.
+// numeric features converted to f32 unscaled; integer labels ([n] or [n, 1])
+// become i64 [n], float labels f32 targets ([n] becomes [n, 1]). Names the
+// files in errors.
 Expected<Split> makeSplit(const Tensor& features, const Tensor& labels, const std::string& featuresName,
                           const std::string& labelsName);
 
 // Every label in [0, numClasses); otherwise names the split, the first bad
-// sample index and its value. Labels must be i64, as makeSplit makes them
-// (other dtypes are an Internal error, not a misread).
+// sample index and its value. Float targets are an error saying so.
 Status checkLabels(const Split& split, int64_t numClasses, const std::string& splitName);
 // The same for every split of the data set (train, then test).
 Status checkLabels(const Dataset& ds, int64_t numClasses);

@@ -43,8 +43,9 @@ std::string trainingJson(const TrainingRecord& r) {
     out += fmt::format(
         "{}\n    {{\"epoch\": {}, \"loss\": {}, \"accuracy\": {}, \"test_loss\": {}, \"test_accuracy\": {}, "
         "\"seconds\": {}, \"run_seconds\": {}, \"samples_per_s\": {}, \"step_ms\": {}}}",
-        i ? "," : "", e.epoch, jsonNumber(e.train.loss), jsonNumber(e.train.accuracy),
-        optionalNumber(e.test, &Metrics::loss), optionalNumber(e.test, &Metrics::accuracy), jsonNumber(e.seconds),
+        i ? "," : "", e.epoch, jsonNumber(e.train.loss), r.hasAccuracy ? jsonNumber(e.train.accuracy) : "null",
+        optionalNumber(e.test, &Metrics::loss),
+        r.hasAccuracy ? optionalNumber(e.test, &Metrics::accuracy) : "null", jsonNumber(e.seconds),
         jsonNumber(e.runSeconds), jsonNumber(perSecond), jsonNumber(e.steps > 0 ? 1e3 * e.seconds / static_cast<double>(e.steps) : 0));
   }
   out += r.results.empty() ? "],\n" : "\n  ],\n";
@@ -164,10 +165,14 @@ std::string trainingPlotSvg(const TrainingRecord& r) {
             [](const EpochResult& e) -> std::optional<double> {
               return e.test ? std::optional<double>(e.test->loss) : std::nullopt;
             })};
+  const bool hasAccuracy = r.hasAccuracy;
   std::vector<Series> accuracy = {
-      curve(r, "training", train, "", [](const EpochResult& e) -> std::optional<double> { return e.train.accuracy; }),
-      curve(r, "test", test, "6,4", [](const EpochResult& e) -> std::optional<double> {
-        return e.test ? std::optional<double>(e.test->accuracy) : std::nullopt;
+      curve(r, "training", train, "",
+            [&](const EpochResult& e) -> std::optional<double> {
+              return hasAccuracy ? std::optional<double>(e.train.accuracy) : std::nullopt;
+            }),
+      curve(r, "test", test, "6,4", [&](const EpochResult& e) -> std::optional<double> {
+        return hasAccuracy && e.test ? std::optional<double>(e.test->accuracy) : std::nullopt;
       })};
   std::string out = fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "

@@ -18,6 +18,9 @@ struct TrainingRecord {
   int64_t batch = 0, epochs = 0, stepsPerEpoch = 0, trainSamples = 0, testSamples = 0;
   uint64_t seed = 0;
   bool shuffle = true;
+  // False for regression (mse on one column or on float targets): the
+  // accuracies are then null in the JSON and absent from the plot.
+  bool hasAccuracy = true;
   double compileSeconds = 0;
   std::vector<EpochResult> results;
   std::string stopped;  // why training stopped early, if it did

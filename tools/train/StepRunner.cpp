@@ -32,6 +32,7 @@ Expected<std::unique_ptr<StepRunner>> StepRunner::create(const ModelAtBatch& mod
   if (!labels || g->outputs().size() != 1) return internalError("the step graph has no labels input");
   r->labelsType_ = labels->type();
   r->outputType_ = g->outputs()[0]->type();
+  r->outputName_ = g->outputs()[0]->name();
 
   // Targets: class indices (i64 [N]), one-hot rows (float [N, C]) or one
   // value per sample (float, N elements).
@@ -54,7 +55,60 @@ Expected<std::unique_ptr<StepRunner>> StepRunner::create(const ModelAtBatch& mod
   return r;
 }
 
+int64_t StepRunner::targetsPerSample() const {
+  const Shape& ls = labelsType_.shape;
+  int64_t per = 1;
+  for (size_t i = 1; i < ls.size(); ++i) per *= ls[i];
+  return per;
+}
+
+bool StepRunner::hasAccuracy(const data::Split& split) const {
+  return hasAccuracy_ && !(split.hasTargets() && loss_ == passes::LossKind::MeanSquaredError);
+}
+
+Status StepRunner::checkLabels(const data::Dataset& ds) const {
+  if (!ds.train.hasTargets()) {
+    if (numClasses_ > 0) return data::checkLabels(ds, numClasses_);
+    return Status::ok();
+  }
+  const std::string_view loss = passes::lossKindName(loss_);
+  if (loss_ != passes::LossKind::MeanSquaredError && loss_ != passes::LossKind::BinaryCrossEntropy)
+    return invalidInput("{}: the labels are float targets {} per sample, but the loss {} needs integer class indices "
+                        "(float targets suit --loss mse or bce)",
+                        ds.name, shapeToString(ds.train.labelShape()), loss);
+  if (labelsType_.dtype == DType::I64) return internalError("the {} step takes i64 labels", loss);
+  const int64_t want = targetsPerSample();
+  for (const data::Split* s : {&ds.train, ds.test ? &*ds.test : nullptr}) {
+    if (!s) continue;
+    const int64_t have = numElements(s->labelShape());
+    if (have != want)
+      return invalidInput("{}: the targets have {} value(s) per sample ({}) but the model's output '{}' {} has {}",
+                          ds.name, have, shapeToString(s->labelShape()), outputName_, outputType_.toString(), want);
+    if (loss_ != passes::LossKind::BinaryCrossEntropy) continue;
+    std::span<const float> v = s->labels.values<float>();
+    for (size_t i = 0; i < v.size(); ++i)
+      if (!(v[i] >= 0.0f && v[i] <= 1.0f))
+        return invalidInput("{}: target {} (sample {}) is {}; bce needs targets in [0, 1]", ds.name, i,
+                            static_cast<int64_t>(i) / std::max<int64_t>(have, 1), v[i]);
+  }
+  return Status::ok();
+}
+
 Status StepRunner::fillTargets(const Tensor& labels) {
+  if (labels.dtype() == DType::F32) {
+    // Float targets, checked by checkLabels: the values, converted.
+    if (labels.numElements() != targets_.numElements() || targets_.dtype() == DType::I64)
+      return internalError("targets {} fed to a step whose labels are {}", shapeToString(labels.shape()),
+                           labelsType_.toString());
+    const float* src = labels.data<float>();
+    const bool computable = visitDType(targets_.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      T* dst = targets_.data<T>();
+      for (int64_t i = 0; i < targets_.numElements(); ++i) dst[i] = static_cast<T>(src[i]);
+    });
+    if (!computable) return unsupported("targets of dtype {} are not supported", dtypeName(targets_.dtype()));
+    return Status::ok();
+  }
   const int64_t n = labels.numElements();
   const int64_t* src = labels.data<int64_t>();
   if (targets_.dtype() == DType::I64) {

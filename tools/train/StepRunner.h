@@ -57,12 +57,18 @@ class StepRunner {
   const passes::StepGraph& step() const { return step_; }
   const ir::TensorType& outputType() const { return outputType_; }
   const ir::TensorType& labelsType() const { return labelsType_; }
-  // Whether `correct` means anything for this loss and output (mse on a
-  // single column does not count hits).
-  bool hasAccuracy() const { return hasAccuracy_; }
+  // Whether `correct` means anything for this loss, output and data (mse
+  // on a single column, or on float targets, does not count hits).
+  bool hasAccuracy(const data::Split& split) const;
+  bool hasAccuracy(const data::Dataset& ds) const { return hasAccuracy(ds.train); }
   // The number of classes labels must lie in, or 0 when any value is a
   // target (mse on one column).
   int64_t numClasses() const { return numClasses_; }
+  // The data set's labels fit this step: class indices within numClasses(),
+  // or float targets (mse and bce only) with as many values per sample as
+  // the step's labels input, in [0, 1] for bce. Errors name the data set,
+  // the loss and what was expected.
+  Status checkLabels(const data::Dataset& ds) const;
 
   // Runs the step on one batch of exactly batch() samples.
   Expected<Totals> run(const data::Batch& batch);
@@ -77,10 +83,12 @@ class StepRunner {
  private:
   StepRunner() = default;
   Status fillTargets(const Tensor& labels);
+  int64_t targetsPerSample() const;
 
   int64_t batch_ = 0;
   passes::StepGraph step_;
   ir::TensorType outputType_, labelsType_;
+  std::string outputName_;
   bool hasAccuracy_ = true;
   int64_t numClasses_ = 0;
   double hitsPerSample_ = 1;

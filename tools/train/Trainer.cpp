@@ -83,7 +83,7 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const ModelAtBatch& model, co
   if (!input || input->shape().empty()) return internalError("the training step has no batched input");
   Shape sampleShape(input->shape().begin() + 1, input->shape().end());
   INGOT_RETURN_IF_ERROR(data::fitFeaturesTo(data, sampleShape, r.step().input));
-  if (r.numClasses() > 0) INGOT_RETURN_IF_ERROR(data::checkLabels(data, r.numClasses()));
+  INGOT_RETURN_IF_ERROR(r.checkLabels(data));
 
   if (const int64_t rest = n % batch; rest != 0) {
     auto p = StepRunner::create(model, rest, &options.training, options.training.loss, compile, device);

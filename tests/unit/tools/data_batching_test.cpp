@@ -94,7 +94,7 @@ TEST_CASE("seeded shuffles are pinned so a published seed reproduces its run") {
   CHECK(data::randomPermutation(10, rng) == std::vector<int64_t>{2, 5, 3, 6, 0, 7, 4, 1, 9, 8});
 }
 
-TEST_CASE("batches of N with a last partial batch of its true size; every sample once per epoch") {
+TEST_CASE("batches of N with a last partial batch of its true size, every sample once per epoch") {
   data::Split s = makeSplit(10);
   data::Batcher b = makeBatcher(s, 4, true, 3);
   CHECK(b.numBatches() == 3);
@@ -128,7 +128,7 @@ TEST_CASE("batches of N with a last partial batch of its true size; every sample
   }
 }
 
-TEST_CASE("an exact multiple has no partial batch; a batch larger than the data is one batch") {
+TEST_CASE("an exact multiple has no partial batch, a batch larger than the data is one batch") {
   data::Split s = makeSplit(8);
   CHECK(makeBatcher(s, 4, false, 0).numBatches() == 2);
   data::Batcher big = makeBatcher(s, 100, false, 0);
@@ -180,4 +180,27 @@ TEST_CASE("bad batch sizes and empty splits are errors") {
   auto e = data::Batcher::create(empty, {4, true, 0});
   REQUIRE_FALSE(e.ok());
   CHECK_THAT(e.status().message(), Catch::Contains("no samples"));
+}
+
+TEST_CASE("float targets travel with their samples, rows of any width") {
+  data::Split s = makeSplit(5);
+  std::vector<float> t;
+  for (int64_t i = 0; i < 5; ++i) t.insert(t.end(), {static_cast<float>(i), -static_cast<float>(i)});
+  s.labels = Tensor::fromVector<float>({5, 2}, t);
+  auto b = data::Batcher::create(s, data::BatchOptions{2, true, 11});
+  REQUIRE(b.ok());
+  data::EpochIterator it = b->epoch(0);
+  data::Batch batch;
+  int64_t seen = 0;
+  while (it.next(batch)) {
+    REQUIRE(batch.labels.dtype() == DType::F32);
+    REQUIRE(batch.labels.shape() == Shape{batch.size, 2});
+    for (int64_t i = 0; i < batch.size; ++i) {
+      const float sample = batch.features.data<float>()[3 * i];
+      CHECK(batch.labels.data<float>()[2 * i] == sample);
+      CHECK(batch.labels.data<float>()[2 * i + 1] == -sample);
+      ++seen;
+    }
+  }
+  CHECK(seen == 5);
 }

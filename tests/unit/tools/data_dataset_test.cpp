@@ -2,6 +2,8 @@
 // Debian package's files when installed), pixel scaling, label checks and
 // reshaping features to a model's input.
 #include <catch2/catch.hpp>
+
+#include <cmath>
 #include <zlib.h>
 
 #include <cstdlib>
@@ -92,7 +94,7 @@ TEST_CASE("idx:DIR loads train and test splits, plain or gzip, pixels scaled to 
   }
 }
 
-TEST_CASE("idx:DIR without the t10k files has no test split; half a test split is an error") {
+TEST_CASE("idx:DIR without the t10k files has no test split, half a test split is an error") {
   TempDir d;
   writeMnistDir(d, 4, 0, false, /*withTest=*/false);
   auto ds = data::loadDataset("idx:" + d.str());
@@ -154,11 +156,28 @@ TEST_CASE("npy:X,Y pairs: any numeric features, integer labels as [n] or [n,1]")
     REQUIRE(one.ok());
     CHECK(one->train.features.shape() == Shape{3, 1});
   }
-  SECTION("float labels") {
-    REQUIRE(writeNpyFile(y, Tensor::fromVector<float>({3}, {2, 0, 1})).isOk());
+  SECTION("float labels are targets: [n] becomes [n,1], [n,k] stays") {
+    REQUIRE(writeNpyFile(y, Tensor::fromVector<double>({3}, {2.5, 0, -1})).isOk());
+    auto t = data::loadDataset("npy:" + x + "," + y);
+    INFO(t.status().message());
+    REQUIRE(t.ok());
+    CHECK(t->train.hasTargets());
+    CHECK(t->train.labels.shape() == Shape{3, 1});
+    CHECK(t->train.labels.data<float>()[0] == 2.5f);
+    CHECK(t->train.labels.data<float>()[2] == -1.0f);
+    CHECK_THAT(data::checkLabels(*t, 3).message(), Catch::Contains("float targets"));
+    REQUIRE(writeNpyFile(y, Tensor::fromVector<float>({3, 2}, {1, 2, 3, 4, 5, 6})).isOk());
+    auto wide = data::loadDataset("npy:" + x + "," + y);
+    REQUIRE(wide.ok());
+    CHECK(wide->train.labelShape() == Shape{2});
+  }
+  SECTION("non-finite targets and non-numeric labels") {
+    REQUIRE(writeNpyFile(y, Tensor::fromVector<float>({3}, {0, NAN, 1})).isOk());
+    CHECK_THAT(errorOf("npy:" + x + "," + y), Catch::Contains("target at flat index 1 (sample 1) is nan"));
+    REQUIRE(writeNpyFile(y, Tensor::fromVector<bool>({3}, {true, false, true})).isOk());
     std::string msg = errorOf("npy:" + x + "," + y);
-    CHECK_THAT(msg, Catch::Contains("y.npy: labels must be integers"));
-    CHECK_THAT(msg, Catch::Contains("f32"));
+    CHECK_THAT(msg, Catch::Contains("y.npy: labels must be integers (class indices) or floats (targets)"));
+    CHECK_THAT(msg, Catch::Contains("bool"));
   }
   SECTION("label count differs") {
     REQUIRE(writeNpyFile(y, Tensor::fromVector<int64_t>({4}, {0, 1, 2, 3})).isOk());
@@ -168,7 +187,7 @@ TEST_CASE("npy:X,Y pairs: any numeric features, integer labels as [n] or [n,1]")
   }
   SECTION("labels of the wrong rank") {
     REQUIRE(writeNpyFile(y, Tensor::fromVector<int64_t>({3, 2}, {0, 1, 2, 3, 4, 5})).isOk());
-    CHECK_THAT(errorOf("npy:" + x + "," + y), Catch::Contains("one class index per sample"));
+    CHECK_THAT(errorOf("npy:" + x + "," + y), Catch::Contains("integer labels must be one class index per sample"));
   }
   SECTION("empty features") {
     REQUIRE(writeNpyFile(x, Tensor(DType::F32, {0, 2})).isOk());

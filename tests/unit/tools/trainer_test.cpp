@@ -95,7 +95,7 @@ TEST_CASE("the last partial batch is a step of its own that shares the optimizer
   CHECK(count->at("optimizer.step").elementAsDouble(0) == 6);
 }
 
-TEST_CASE("training lowers the loss; frozen parameters stay as they were") {
+TEST_CASE("training lowers the loss, frozen parameters stay as they were") {
   data::Dataset d = dataset(30);
   train::TrainerOptions options;
   options.training.optimizer.lr = 0.05;
@@ -184,4 +184,90 @@ TEST_CASE("data that does not fit the model is an error naming the problem") {
                                   options);
   REQUIRE(!w.ok());
   CHECK(w.status().message().find("'x'") != std::string::npos);
+}
+
+namespace {
+
+// y = x W^T + b with W [2, 4], b [2]: a linear regression, started at zero.
+train::ModelAtBatch linearRegression() {
+  return [](int64_t batch) -> Expected<std::unique_ptr<ir::Graph>> {
+    auto g = std::make_unique<ir::Graph>("linear_regression");
+    const ir::OpRegistry& ops = ir::OpRegistry::builtin();
+    INGOT_ASSIGN_OR_RETURN(ir::Value * x, g->addInput("x", {DType::F32, {batch, kIn}}));
+    INGOT_ASSIGN_OR_RETURN(ir::Value * wv, g->addParam("w", Tensor(DType::F32, {2, kIn})));
+    INGOT_ASSIGN_OR_RETURN(ir::Value * bv, g->addParam("b", Tensor(DType::F32, {2})));
+    INGOT_ASSIGN_OR_RETURN(ir::Node * gemm, g->addNode(*ops.find("Gemm"), {x, wv, bv}, {{"transB", int64_t{1}}}, {"y"}));
+    g->addOutput(gemm->result());
+    INGOT_RETURN_IF_ERROR(ir::verifyGraph(*g));
+    return g;
+  };
+}
+
+// The exact linear map the regression should recover.
+constexpr float kTrueW[2][kIn] = {{0.5f, -1.0f, 0.25f, 2.0f}, {-0.75f, 0.0f, 1.5f, -0.5f}};
+constexpr float kTrueB[2] = {0.3f, -0.2f};
+
+data::Dataset regressionData(int64_t n) {
+  std::vector<float> f, y;
+  for (int64_t i = 0; i < n; ++i) {
+    float x[kIn];
+    for (int64_t j = 0; j < kIn; ++j) x[j] = static_cast<float>(((i * 13 + j * 7) % 11) - 5) / 5.0f;
+    f.insert(f.end(), x, x + kIn);
+    for (int o = 0; o < 2; ++o) {
+      float v = kTrueB[o];
+      for (int64_t j = 0; j < kIn; ++j) v += kTrueW[o][j] * x[j];
+      y.push_back(v);
+    }
+  }
+  data::Dataset d;
+  d.name = "regression";
+  d.train.features = Tensor::fromVector<float>({n, kIn}, f);
+  d.train.labels = Tensor::fromVector<float>({n, 2}, y);
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("mse on float targets fits a linear map, float targets need mse or bce and the output's width") {
+  data::Dataset d = regressionData(64);
+  train::TrainerOptions options;
+  options.training.loss = passes::LossKind::MeanSquaredError;
+  options.training.optimizer.kind = passes::OptimizerKind::Adam;
+  options.training.optimizer.lr = 0.05;
+  options.batching.batchSize = 16;
+  auto t = makeTrainer(d, options, linearRegression());
+  CHECK_FALSE(t->runner().hasAccuracy(d));  // regression: no hits to count
+  auto first = t->runEpoch(1, nullptr);
+  REQUIRE(first.ok());
+  train::EpochResult last;
+  for (int64_t e = 2; e <= 150; ++e) {
+    auto r = t->runEpoch(e, nullptr);
+    REQUIRE(r.ok());
+    last = *r;
+  }
+  CHECK(last.train.loss < 1e-3 * first->train.loss);
+  auto params = t->parameters();
+  REQUIRE(params.ok());
+  for (int o = 0; o < 2; ++o) {
+    CHECK(params->at("b").data<float>()[o] == Approx(kTrueB[o]).margin(0.02));
+    for (int64_t j = 0; j < kIn; ++j) CHECK(params->at("w").data<float>()[o * kIn + j] == Approx(kTrueW[o][j]).margin(0.02));
+  }
+
+  SECTION("cross-entropy on float targets") {
+    data::Dataset c = regressionData(8);
+    c.train.labels = Tensor(DType::F32, {8, 3});
+    train::TrainerOptions ce;
+    auto bad = train::Trainer::create(softmaxRegression(), &backends::reference::compileGraph, referenceDevice(), c, ce);
+    REQUIRE(!bad.ok());
+    CHECK_THAT(bad.status().message(), Catch::Contains("needs integer class indices"));
+  }
+  SECTION("targets of the wrong width") {
+    data::Dataset w = regressionData(8);
+    w.train.labels = Tensor(DType::F32, {8, 3});
+    auto bad = train::Trainer::create(linearRegression(), &backends::reference::compileGraph, referenceDevice(), w,
+                                      options);
+    REQUIRE(!bad.ok());
+    CHECK_THAT(bad.status().message(), Catch::Contains("3 value(s) per sample ([3])"));
+    CHECK_THAT(bad.status().message(), Catch::Contains("has 2"));
+  }
 }
