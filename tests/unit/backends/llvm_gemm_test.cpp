@@ -7,7 +7,9 @@
 // (LlvmOptions::loopContractions), and the same kernels split over a thread
 // pool. Inputs are small integers stored as floats, so every partial sum is
 // exact and the results must equal a naive loop (and the interpreter) bit
-// for bit, whatever the summation order or the split.
+// for bit, whatever the summation order or the split. Each kernel also runs
+// with its bindings against inaccessible pages, so an access out of bounds
+// crashes the test.
 #include <catch2/catch.hpp>
 
 #include <cstring>
@@ -16,6 +18,7 @@
 #include "backends/llvm/LlvmBackend.h"
 #include "ir/kernel/KernelInterpreter.h"
 #include "runtime/ThreadPool.h"
+#include "support/GuardedMemory.h"
 
 using namespace ingot;
 
@@ -116,6 +119,24 @@ void check(const std::vector<Gemm>& gemms, const backends::llvm_backend::LlvmOpt
     INFO("M " << g.m << " N " << g.n << " K " << g.k << " transA " << g.transA << " transB " << g.transB
               << " batch " << g.batch.size() << " dtype " << dtypeName(g.t));
     CHECK(std::memcmp(want.data(), got.data(), outBytes) == 0);
+    // Again with every binding against an inaccessible page, after its end
+    // and then before its start: a read or write out of bounds faults
+    // (ASan cannot see the JIT's code; see support/GuardedMemory.h).
+    for (GuardSide side : {GuardSide::After, GuardSide::Before}) {
+      std::vector<GuardedBytes> guarded;
+      std::vector<std::byte*> ptrs;
+      std::vector<uint64_t> sizes;
+      for (size_t b = 0; b <= in.size(); ++b) {
+        const size_t bytes = b < in.size() ? in[b].size() : outBytes;
+        auto block = GuardedBytes::create(bytes, side);
+        REQUIRE(block.ok());
+        if (b < in.size()) std::memcpy(block->data(), in[b].data(), bytes);
+        ptrs.push_back(block->data()), sizes.push_back(bytes);
+        guarded.push_back(std::move(block).value());
+      }
+      REQUIRE(jit->run(i, ptrs, sizes, pool).isOk());
+      CHECK(std::memcmp(want.data(), ptrs.back(), outBytes) == 0);
+    }
     if (g.batch.empty() && !g.bias && g.t == DType::F32) {
       std::vector<float> ref = naive(g, reinterpret_cast<const float*>(in[0].data()),
                                      reinterpret_cast<const float*>(in[1].data()));
