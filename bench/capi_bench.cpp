@@ -7,7 +7,9 @@
 //                                 (upload, all dispatches, download) over
 //                                 wrapped tensors, in us, after warm-up
 //   capi_bench compare MODEL.ingot [RUNS]   the same, in blocks of 100 runs
-//                                 alternating with rt::Session::run on a
+//                                 alternating with ingot_entry_run (the
+//                                 same run bound by position on an entry
+//                                 resolved once) and rt::Session::run on a
 //                                 second copy of the model loaded through the
 //                                 runtime's C++ core (the kernel time `ingot
 //                                 bench` reports: dispatches only, no upload
@@ -78,6 +80,16 @@ struct Bindings {
   void run(ingot_model* m) {
     check(ingot_model_run(m, "infer", inputs.data(), inputs.size(), outputs.data(), outputs.size()), "run");
   }
+  // Bindings were made in signature order, so positions are theirs.
+  void runEntry(ingot_entry* e) {
+    if (inputTensors.empty()) {
+      for (const ingot_binding& b : inputs) inputTensors.push_back(b.tensor);
+      for (const ingot_binding& b : outputs) outputTensors.push_back(b.tensor);
+    }
+    check(ingot_entry_run(e, inputTensors.data(), inputTensors.size(), outputTensors.data(), outputTensors.size()),
+          "entry run");
+  }
+  std::vector<ingot_tensor*> inputTensors, outputTensors;
 };
 
 int load(const char* path) {
@@ -136,6 +148,8 @@ int compare(const char* path, int count) {
   ingot_model* model = nullptr;
   check(ingot_model_load_file(runtime, path, &model), "load");
   Bindings b(model);
+  ingot_entry* entry = nullptr;
+  check(ingot_model_get_entry(model, "infer", &entry), "entry");
 
   // The same artifact through the C++ core, on a host device with the same
   // thread count; inputs set once, as `ingot bench` does.
@@ -167,7 +181,7 @@ int compare(const char* path, int count) {
   // Alternating blocks (not single runs): each block runs one model with
   // warm caches, as an application's loop would, while machine noise
   // still hits all three alike over the many blocks.
-  std::vector<double> capiUs, sessionUs, copiesUs;
+  std::vector<double> capiUs, entryUs, sessionUs, copiesUs;
   auto us = [](Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double, std::micro>(b - a).count(); };
   constexpr int kBlock = 100;
   for (int block = 0; block < count / kBlock + 1; ++block) {
@@ -176,6 +190,11 @@ int compare(const char* path, int count) {
       const auto t0 = Clock::now();
       b.run(model);
       if (!warmup) capiUs.push_back(us(t0, Clock::now()));
+    }
+    for (int i = 0; i < kBlock; ++i) {
+      const auto t0 = Clock::now();
+      b.runEntry(entry);
+      if (!warmup) entryUs.push_back(us(t0, Clock::now()));
     }
     for (int i = 0; i < kBlock; ++i) {
       const auto t0 = Clock::now();
@@ -191,10 +210,11 @@ int compare(const char* path, int count) {
       if (!warmup) copiesUs.push_back(us(t0, Clock::now()));
     }
   }
-  const double c = median(capiUs), k = median(sessionUs), u = median(copiesUs);
-  std::printf("{\"runs\": %d, \"capi_median_us\": %.3f, \"session_run_median_us\": %.3f, "
-              "\"session_with_copies_median_us\": %.3f, \"ratio\": %.4f}\n",
-              count, c, k, u, c / k);
+  const double c = median(capiUs), e = median(entryUs), k = median(sessionUs), u = median(copiesUs);
+  std::printf("{\"runs\": %d, \"capi_median_us\": %.3f, \"entry_run_median_us\": %.3f, "
+              "\"session_run_median_us\": %.3f, \"session_with_copies_median_us\": %.3f, \"ratio\": %.4f, "
+              "\"entry_ratio\": %.4f}\n",
+              count, c, e, k, u, c / k, e / k);
   ingot_model_destroy(model);
   ingot_runtime_destroy(runtime);
   return 0;

@@ -56,6 +56,15 @@ class Device {
   // Returns after the results are visible to download().
   virtual Status execute(const Executable& exe, const Plan& plan,
                          std::span<Buffer* const> buffers) = 0;
+  // A buffer over `bytes` of the caller's host memory that execute() accepts
+  // in place of one of this device's buffers, so kernels read and write that
+  // memory with no copy (Session::runWithData); null when the device cannot
+  // address host memory (a GPU). The memory must outlive the buffer.
+  virtual std::unique_ptr<Buffer> viewHostMemory(void* data, uint64_t bytes) {
+    (void)data;
+    (void)bytes;
+    return nullptr;
+  }
 };
 
 // A backend's device side: enumerates its devices, or says why there are none

@@ -6,18 +6,16 @@
 namespace ingot::rt {
 
 Status HostBuffer::upload(const void* src, uint64_t bytes, uint64_t offset) {
-  if (offset > data_.size() || bytes > data_.size() - offset)
-    return runtimeError("upload of {} bytes at offset {} overflows a {}-byte buffer", bytes, offset,
-                        data_.size());
-  if (bytes) std::memcpy(data_.data() + offset, src, bytes);
+  if (offset > size_ || bytes > size_ - offset)
+    return runtimeError("upload of {} bytes at offset {} overflows a {}-byte buffer", bytes, offset, size_);
+  if (bytes) std::memcpy(data_ + offset, src, bytes);
   return Status::ok();
 }
 
 Status HostBuffer::download(void* dst, uint64_t bytes, uint64_t offset) const {
-  if (offset > data_.size() || bytes > data_.size() - offset)
-    return runtimeError("download of {} bytes at offset {} overflows a {}-byte buffer", bytes, offset,
-                        data_.size());
-  if (bytes) std::memcpy(dst, data_.data() + offset, bytes);
+  if (offset > size_ || bytes > size_ - offset)
+    return runtimeError("download of {} bytes at offset {} overflows a {}-byte buffer", bytes, offset, size_);
+  if (bytes) std::memcpy(dst, data_ + offset, bytes);
   return Status::ok();
 }
 
@@ -35,6 +33,10 @@ Expected<std::unique_ptr<Buffer>> HostDevice::allocate(uint64_t bytes) {
   } catch (const std::bad_alloc&) {
     return runtimeError("{}: cannot allocate {} bytes of host memory", info_.id(), bytes);
   }
+}
+
+std::unique_ptr<Buffer> HostDevice::viewHostMemory(void* data, uint64_t bytes) {
+  return std::make_unique<HostBuffer>(static_cast<std::byte*>(data), bytes);
 }
 
 bool HostDevice::accepts(const Executable& exe) const {

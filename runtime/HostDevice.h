@@ -44,14 +44,18 @@ class HostExecutable final : public Executable {
 
 class HostBuffer final : public Buffer {
  public:
-  explicit HostBuffer(uint64_t bytes) : data_(bytes) {}
-  uint64_t size() const override { return data_.size(); }
+  explicit HostBuffer(uint64_t bytes) : owned_(bytes), data_(owned_.data()), size_(bytes) {}
+  // A view of caller memory (HostDevice::viewHostMemory), not owned.
+  HostBuffer(std::byte* external, uint64_t bytes) : data_(external), size_(bytes) {}
+  uint64_t size() const override { return size_; }
   Status upload(const void* src, uint64_t bytes, uint64_t offset) override;
   Status download(void* dst, uint64_t bytes, uint64_t offset) const override;
-  std::byte* data() { return data_.data(); }
+  std::byte* data() { return data_; }
 
  private:
-  std::vector<std::byte> data_;
+  std::vector<std::byte> owned_;  // empty for a view
+  std::byte* data_;
+  uint64_t size_;
 };
 
 class HostDevice final : public Device {
@@ -64,6 +68,7 @@ class HostDevice final : public Device {
   Expected<std::unique_ptr<Buffer>> allocate(uint64_t bytes) override;
   bool accepts(const Executable& exe) const override;
   Status execute(const Executable& exe, const Plan& plan, std::span<Buffer* const> buffers) override;
+  std::unique_ptr<Buffer> viewHostMemory(void* data, uint64_t bytes) override;
 
  private:
   DeviceInfo info_;

@@ -34,26 +34,37 @@ class LoadedModel {
 
   const ArtifactContents& artifact() const { return *artifact_; }
   Device& device() const { return device_; }
+  // The entry point's index in artifact().entries, or an error naming the
+  // entries there are.
+  Expected<size_t> entryIndex(std::string_view entry) const;
   // The entry point's plan (signature) for this device's backend.
   Expected<const Plan*> plan(std::string_view entry) const;
+  const Plan& planAt(size_t entry) const;
   // The entry's session, created on first use, with the shared state
   // brought up to date (see above). The pointer stays valid for the model's
-  // lifetime.
+  // lifetime. sessionAt is the same by index (no name lookup: the C API's
+  // run path).
   Expected<Session*> session(std::string_view entry);
+  Expected<Session*> sessionAt(size_t entry);
   // The current value of a state tensor (from the entry that ran last).
   Expected<Tensor> state(std::string_view name);
+  // Overwrites a state tensor (loading saved weights): in the entry that ran
+  // last when it has it, else in the first entry that does, which becomes
+  // the current one. Same checks as Session::setState.
+  Status setState(std::string_view name, const Tensor& value);
   // Every state tensor by name (the union over entry points).
   Expected<std::map<std::string, Tensor, std::less<>>> allState();
 
  private:
   LoadedModel(std::shared_ptr<const ArtifactContents> a, Device& d) : artifact_(std::move(a)), device_(d) {}
-  Status syncStateInto(const std::string& entry);
+  static constexpr size_t kNone = static_cast<size_t>(-1);
+  Status syncStateInto(size_t entry);
 
   std::shared_ptr<const ArtifactContents> artifact_;
   Device& device_;
   CodeLoaders loaders_;
-  std::map<std::string, std::unique_ptr<Session>, std::less<>> sessions_;
-  std::string lastRun_;  // the entry whose state is current
+  std::vector<std::unique_ptr<Session>> sessions_;  // parallel to artifact_->entries
+  size_t lastRun_ = kNone;                          // the entry whose state is current
 };
 
 }  // namespace ingot::rt

@@ -30,6 +30,19 @@ class Session {
   Status setInputData(std::string_view name, DType dtype, std::span<const int64_t> shape, const void* data);
   Status readOutput(std::string_view name, DType dtype, std::span<const int64_t> shape, void* data) const;
   Status run();
+  // Runs with caller memory bound by signature position: the C API's fast
+  // path, which resolved names once and checked dtypes and shapes against
+  // the slots. `inputs` has one pointer per input slot, `outputs` at most one
+  // per output slot (null: not wanted), each of the slot's byte size. Where
+  // the device can address host memory (Device::viewHostMemory) and the
+  // memory is aligned as the session's own buffers are, it is bound in place:
+  // kernels read inputs from it and write outputs into it, with no copy.
+  // Otherwise (a GPU, unaligned memory, or an output overlapping another
+  // bound tensor) inputs are uploaded and outputs downloaded as setInputData
+  // and readOutput do. Outputs written in place are not in the session's own
+  // buffers: output() does not see them. Allocates only when a pointer
+  // differs from the previous run's (a new view).
+  Status runWithData(std::span<const void* const> inputs, std::span<void* const> outputs);
   Expected<Tensor> output(std::string_view name) const;
   // All outputs in signature order.
   Expected<std::vector<Tensor>> outputs() const;
@@ -49,6 +62,22 @@ class Session {
   std::vector<std::unique_ptr<Buffer>> buffers_;
   std::vector<Buffer*> bufferPtrs_;
   std::vector<bool> inputSet_;
+
+  // runWithData's state, sized once by create().
+  struct CallerView {
+    const void* data = nullptr;  // the memory `buffer` views
+    std::unique_ptr<Buffer> buffer;
+  };
+  void prepareCallerViews();
+  Buffer* viewOf(CallerView& view, const void* data, uint64_t bytes);
+  std::vector<Buffer*> runBufferPtrs_;  // bufferPtrs_ with caller views swapped in
+  std::vector<uint64_t> inputBytes_, outputBytes_;
+  // Whether a slot's buffer may be replaced by caller memory: it belongs to
+  // that slot alone, has the slot's size, and (inputs) nothing in the plan
+  // copies into it.
+  std::vector<bool> inputViewable_, outputViewable_;
+  std::vector<CallerView> inputViews_, outputViews_;
+  std::vector<bool> outputCopied_;
 };
 
 }  // namespace ingot::rt

@@ -38,10 +38,28 @@ struct ingot_runtime {
   bool listedAll = false;
 };
 
+// An entry point resolved once (ingot_model_get_entry), so a run looks up
+// no names. Owned by its model.
+struct ingot_entry {
+  ingot_model* model = nullptr;
+  size_t index = 0;                       // in the artifact's entry points
+  const ingot::rt::Plan* plan = nullptr;  // its signature on the model's device
+  // Run scratch, sized once at load so a run allocates nothing: tensors in
+  // signature order (ingot_model_run's name binding) and their memory
+  // (Session::runWithData).
+  std::vector<ingot_tensor*> boundInputs, boundOutputs;
+  std::vector<const void*> inputData;
+  std::vector<void*> outputData;
+};
+
 struct ingot_model {
   ingot_runtime* runtime = nullptr;
   ingot::capi::RuntimeDevice* device = nullptr;
   std::unique_ptr<ingot::rt::LoadedModel> loaded;
+  std::vector<std::unique_ptr<ingot_entry>> entries;  // parallel to the artifact's entry points
+  // Every persistent state tensor once (the union over entry points, in
+  // entry order), for ingot_model_state_info.
+  std::vector<const ingot::rt::TensorSlot*> state;
 };
 
 struct ingot_tensor {

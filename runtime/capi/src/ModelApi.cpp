@@ -1,6 +1,7 @@
-// Models: loading an artifact onto a device, its signature, runs, state and
-// saving the trained weights as ONNX. Every call that touches the device
-// holds the device's mutex (models on one device take turns).
+// Models: loading an artifact onto a device, its signature, state and
+// saving the trained weights as ONNX (runs are in RunApi.cpp). Every call
+// that touches the device holds the device's mutex (models on one device
+// take turns).
 #include <algorithm>
 #include <cstring>
 
@@ -21,9 +22,35 @@ Expected<ingot_model*> loadModel(ingot_runtime& runtime, Expected<rt::ArtifactCo
   auto model = std::make_unique<ingot_model>();
   model->runtime = &runtime;
   model->device = device;
-  std::lock_guard lock(device->mutex);
-  INGOT_ASSIGN_OR_RETURN(model->loaded, rt::LoadedModel::create(artifact, *device->device, runtime.loaders));
+  {
+    std::lock_guard lock(device->mutex);
+    INGOT_ASSIGN_OR_RETURN(model->loaded, rt::LoadedModel::create(artifact, *device->device, runtime.loaders));
+  }
+  for (size_t i = 0; i < artifact->entries.size(); ++i) {
+    auto e = std::make_unique<ingot_entry>();
+    e->model = model.get();
+    e->index = i;
+    e->plan = &model->loaded->planAt(i);
+    e->boundInputs.resize(e->plan->inputs.size());
+    e->boundOutputs.resize(e->plan->outputs.size());
+    e->inputData.resize(e->plan->inputs.size());
+    e->outputData.resize(e->plan->outputs.size());
+    for (const rt::TensorSlot& slot : e->plan->state) {
+      bool listed = false;
+      for (const rt::TensorSlot* known : model->state) listed = listed || known->name == slot.name;
+      if (!listed) model->state.push_back(&slot);
+    }
+    model->entries.push_back(std::move(e));
+  }
   return model.release();
+}
+
+// Strings and dims point into the model's plans: valid while it lives.
+void fillInfo(const rt::TensorSlot& s, ingot_tensor_info* out) {
+  out->name = s.name.c_str();
+  out->dtype = capi::dtypeToC(s.dtype);
+  out->rank = s.shape.size();
+  out->dims = s.shape.data();
 }
 
 enum class Side { Inputs, Outputs };
@@ -49,52 +76,7 @@ Status slotInfo(const char* function, const ingot_model* m, const char* entry, S
   if (index >= slots->size())
     return invalidInput("{}: entry '{}' has {} {}, no index {}", function, capi::entryName(entry), slots->size(),
                         side == Side::Inputs ? "inputs" : "outputs", index);
-  const rt::TensorSlot& s = (*slots)[index];
-  out->name = s.name.c_str();
-  out->dtype = capi::dtypeToC(s.dtype);
-  out->rank = s.shape.size();
-  out->dims = s.shape.data();
-  return Status::ok();
-}
-
-// Checks a binding list: names and tensors present, no name twice.
-Status checkBindings(const ingot_binding* b, size_t n, const char* what) {
-  if (n > 0 && !b) return invalidInput("ingot_model_run: {} bindings are NULL but their count is {}", what, n);
-  for (size_t i = 0; i < n; ++i) {
-    if (!b[i].name) return invalidInput("ingot_model_run: {} binding {} has a NULL name", what, i);
-    if (!b[i].tensor) return invalidInput("ingot_model_run: {} '{}' has a NULL tensor", what, b[i].name);
-    for (size_t j = 0; j < i; ++j)
-      if (std::string_view(b[j].name) == b[i].name)
-        return invalidInput("ingot_model_run: {} '{}' is bound twice", what, b[i].name);
-  }
-  return Status::ok();
-}
-
-Status run(ingot_model& m, std::string_view entry, const ingot_binding* inputs, size_t numInputs,
-           const ingot_binding* outputs, size_t numOutputs) {
-  INGOT_RETURN_IF_ERROR(checkBindings(inputs, numInputs, "input"));
-  INGOT_RETURN_IF_ERROR(checkBindings(outputs, numOutputs, "output"));
-  std::lock_guard lock(m.device->mutex);
-  INGOT_ASSIGN_OR_RETURN(rt::Session * session, m.loaded->session(entry));
-  for (size_t i = 0; i < numInputs; ++i) {
-    const ingot_tensor& t = *inputs[i].tensor;
-    INGOT_RETURN_IF_ERROR(session->setInputData(inputs[i].name, t.dtype, t.dims, t.data));
-  }
-  // Every input every run: a session keeps the previous run's input data,
-  // which a caller who forgot one would silently get.
-  if (numInputs != session->plan().inputs.size()) {
-    for (const rt::TensorSlot& slot : session->plan().inputs) {
-      bool bound = std::any_of(inputs, inputs + numInputs,
-                               [&](const ingot_binding& b) { return slot.name == b.name; });
-      if (!bound)
-        return invalidInput("missing input '{}' ({}{})", slot.name, dtypeName(slot.dtype), shapeToString(slot.shape));
-    }
-  }
-  INGOT_RETURN_IF_ERROR(session->run());
-  for (size_t i = 0; i < numOutputs; ++i) {
-    ingot_tensor& t = *outputs[i].tensor;
-    INGOT_RETURN_IF_ERROR(session->readOutput(outputs[i].name, t.dtype, t.dims, t.data));
-  }
+  fillInfo((*slots)[index], out);
   return Status::ok();
 }
 
@@ -192,18 +174,6 @@ INGOT_API ingot_status* ingot_model_output_info(const ingot_model* model, const 
                        [&] { return slotInfo("ingot_model_output_info", model, entry, Side::Outputs, index, out); });
 }
 
-INGOT_API ingot_status* ingot_model_run(ingot_model* model, const char* entry, const ingot_binding* inputs,
-                                        size_t num_inputs, const ingot_binding* outputs, size_t num_outputs) {
-  return capi::guarded("ingot_model_run", [&]() -> Status {
-    if (!model) return capi::nullArgument("ingot_model_run", "model");
-    const std::string_view name = capi::entryName(entry);
-    Status s = run(*model, name, inputs, num_inputs, outputs, num_outputs);
-    // The context is formatted only on failure: runs are the hot path.
-    if (!s.isOk()) return s.withContext(fmt::format("entry '{}'", name));
-    return s;
-  });
-}
-
 INGOT_API ingot_status* ingot_model_read_state(ingot_model* model, const char* name, ingot_tensor** out) {
   return capi::guarded("ingot_model_read_state", [&]() -> Status {
     if (!model) return capi::nullArgument("ingot_model_read_state", "model");
@@ -223,6 +193,32 @@ INGOT_API ingot_status* ingot_model_read_state(ingot_model* model, const char* n
     t->data = t->owned.get();
     *out = t.release();
     return Status::ok();
+  });
+}
+
+INGOT_API size_t ingot_model_state_count(const ingot_model* model) { return model ? model->state.size() : 0; }
+
+INGOT_API ingot_status* ingot_model_state_info(const ingot_model* model, size_t index, ingot_tensor_info* out) {
+  return capi::guarded("ingot_model_state_info", [&]() -> Status {
+    if (!model) return capi::nullArgument("ingot_model_state_info", "model");
+    if (!out) return capi::nullArgument("ingot_model_state_info", "out");
+    if (index >= model->state.size())
+      return invalidInput("ingot_model_state_info: the model has {} state tensors, no index {}", model->state.size(),
+                          index);
+    fillInfo(*model->state[index], out);
+    return Status::ok();
+  });
+}
+
+INGOT_API ingot_status* ingot_model_write_state(ingot_model* model, const char* name, const ingot_tensor* value) {
+  return capi::guarded("ingot_model_write_state", [&]() -> Status {
+    if (!model) return capi::nullArgument("ingot_model_write_state", "model");
+    if (!name) return capi::nullArgument("ingot_model_write_state", "name");
+    if (!value) return capi::nullArgument("ingot_model_write_state", "value");
+    Tensor t(value->dtype, value->dims);
+    std::memcpy(t.rawData(), value->data, t.byteSize());
+    std::lock_guard lock(model->device->mutex);
+    return model->loaded->setState(name, t);
   });
 }
 

@@ -51,6 +51,15 @@ TEST_CASE("a model runs through the wrapper with wrapped and owned tensors") {
   CHECK(sum == Approx(1.0f).epsilon(1e-5));
   CHECK_THROWS_AS(y.data<int64_t>(), ingot::Error);  // the wrong element type
 
+  // The same run through an entry resolved once, bound by position.
+  ingot::Entry infer = model.entry();
+  CHECK(infer.name() == "infer");
+  ingot::Tensor y2 = model.makeOutput("y");
+  infer.run({xt.get()}, {y2.get()});
+  CHECK(std::vector<float>(y2.data<float>(), y2.data<float>() + 10) ==
+        std::vector<float>(y.data<float>(), y.data<float>() + 10));
+  CHECK_THROWS_AS(infer.run({}, {}), ingot::Error);
+
   ingot::Tensor narrow = ingot::Tensor::create<float>({1, 783});
   try {
     model.run("infer", {{"x", narrow}}, {});

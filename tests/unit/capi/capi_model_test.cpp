@@ -13,28 +13,8 @@ using capi_test::result;
 
 namespace {
 
-struct Loaded {
-  ingot_runtime* runtime = nullptr;
-  ingot_model* model = nullptr;
-  explicit Loaded(const std::string& artifact) {
-    runtime = capi_test::cpuRuntime();
-    REQUIRE_OK(ingot_model_load_file(runtime, capi_test::artifact(artifact).c_str(), &model));
-  }
-  ~Loaded() {
-    ingot_model_destroy(model);
-    ingot_runtime_destroy(runtime);
-  }
-};
-
-struct OwnedTensor {
-  ingot_tensor* t = nullptr;
-  OwnedTensor(ingot_dtype dtype, std::vector<int64_t> dims) {
-    REQUIRE_OK(ingot_tensor_create(dtype, dims.data(), dims.size(), &t));
-  }
-  ~OwnedTensor() { ingot_tensor_destroy(t); }
-  template <typename T>
-  T* data() { return static_cast<T*>(ingot_tensor_data(t)); }
-};
+using capi_test::Loaded;
+using capi_test::OwnedTensor;
 
 std::vector<float> randomImage(unsigned seed) {
   std::mt19937 rng(seed);

@@ -63,4 +63,28 @@ inline ingot_runtime* cpuRuntime(uint32_t threads = 1) {
   return r;
 }
 
+// A CPU runtime and a model loaded from a fixture artifact.
+struct Loaded {
+  ingot_runtime* runtime = nullptr;
+  ingot_model* model = nullptr;
+  explicit Loaded(const std::string& artifact) {
+    runtime = capi_test::cpuRuntime();
+    REQUIRE_OK(ingot_model_load_file(runtime, capi_test::artifact(artifact).c_str(), &model));
+  }
+  ~Loaded() {
+    ingot_model_destroy(model);
+    ingot_runtime_destroy(runtime);
+  }
+};
+
+struct OwnedTensor {
+  ingot_tensor* t = nullptr;
+  OwnedTensor(ingot_dtype dtype, std::vector<int64_t> dims) {
+    REQUIRE_OK(ingot_tensor_create(dtype, dims.data(), dims.size(), &t));
+  }
+  ~OwnedTensor() { ingot_tensor_destroy(t); }
+  template <typename T>
+  T* data() { return static_cast<T*>(ingot_tensor_data(t)); }
+};
+
 }  // namespace capi_test

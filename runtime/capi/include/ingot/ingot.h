@@ -18,13 +18,15 @@
  * Thread safety.
  *  - A runtime may be used from several threads at once (loading, listing
  *    devices, destroying models).
- *  - A model, and a tensor, is used by one thread at a time. Distinct models
+ *  - A model (with its ingot_entry handles), and a tensor, is used by one
+ *    thread at a time. Distinct models
  *    may run concurrently from different threads; models that share a
  *    device of one runtime take turns on it (a run waits for the other's to
  *    finish), so for parallel inference on the CPU give each thread its own
  *    runtime (each has its own worker threads).
- *  - An input tensor is only read during a run; one input tensor may be
- *    passed to runs on several threads at once.
+ *  - An input tensor is only read during a run (even when used in place,
+ *    see ingot_model_run); one input tensor may be passed to runs on
+ *    several threads at once.
  *  - Statuses are plain values: any thread may read or free them.
  */
 #ifndef INGOT_INGOT_H
@@ -200,20 +202,56 @@ typedef struct ingot_binding {
   ingot_tensor* tensor;
 } ingot_binding;
 
-/* Runs an entry point: uploads every input (all of the entry's inputs must
+/* Runs an entry point: reads every input (all of the entry's inputs must
  * be bound, each once, with its exact dtype and shape), runs it, and writes
  * the requested outputs (any subset, by name) into the given tensors, which
  * must have the output's dtype and shape. An error names the input or
  * output, expected vs got. Persistent state (weights, optimizer moments) is
  * shared by the entry points: after a train_step, infer and eval_step use
- * the updated weights. On the CPU, the only copies are the ones into and out
- * of the device's buffers. */
+ * the updated weights.
+ *
+ * Copies. On the CPU, tensor memory aligned to 16 bytes (all of
+ * ingot_tensor_create's, and malloc's) is used in place: kernels read the
+ * inputs from it and write the outputs into it, with no copy. Other memory,
+ * an output overlapping another bound tensor, and GPU devices cost one copy
+ * in (inputs) and one out (outputs). Either way an input is only read, and
+ * after a failed run an output's contents are unspecified.
+ *
+ * This resolves the entry and the names at every call; ingot_entry_run
+ * below is the same run without those look-ups. */
 INGOT_API ingot_status* ingot_model_run(ingot_model* model, const char* entry, const ingot_binding* inputs,
                                         size_t num_inputs, const ingot_binding* outputs, size_t num_outputs);
 
-/* A persistent state tensor (a weight, an optimizer moment) as it is now,
- * as a new owned tensor. */
+/* An entry point resolved once, for running it many times. It belongs to
+ * the model (there is no destroy; it is valid until the model is destroyed)
+ * and follows the model's thread-safety rules. */
+typedef struct ingot_entry ingot_entry;
+
+/* The entry point `name` (NULL: "infer"); an error names the entries there are. */
+INGOT_API ingot_status* ingot_model_get_entry(ingot_model* model, const char* name, ingot_entry** out);
+/* Its name (NULL for NULL); valid while the model lives. */
+INGOT_API const char* ingot_entry_name(const ingot_entry* entry);
+/* ingot_model_run with tensors bound by position in the entry's signature
+ * (ingot_model_input_info / output_info order) instead of by name:
+ * `inputs` has exactly one tensor per input; `outputs` up to one per
+ * output, in order, with NULL (or a shorter array) for outputs not wanted.
+ * Same checks (dtype and shape of every tensor), copies and state rules as
+ * ingot_model_run; no name look-up and no allocation per run. */
+INGOT_API ingot_status* ingot_entry_run(ingot_entry* entry, ingot_tensor* const* inputs, size_t num_inputs,
+                                        ingot_tensor* const* outputs, size_t num_outputs);
+
+/* Persistent state (weights, optimizer moments, step counts): every state
+ * tensor of every entry point once, in order. Strings and dims stay valid
+ * until the model is destroyed. */
+INGOT_API size_t ingot_model_state_count(const ingot_model* model);
+INGOT_API ingot_status* ingot_model_state_info(const ingot_model* model, size_t index, ingot_tensor_info* out);
+
+/* A persistent state tensor as it is now, as a new owned tensor. */
 INGOT_API ingot_status* ingot_model_read_state(ingot_model* model, const char* name, ingot_tensor** out);
+/* Overwrites a persistent state tensor with `value` (copied; its exact
+ * dtype and shape), e.g. weights read from another model: every entry
+ * point's later runs see it. */
+INGOT_API ingot_status* ingot_model_write_state(ingot_model* model, const char* name, const ingot_tensor* value);
 
 /* Writes the ONNX model the artifact was compiled from, with its
  * initializers replaced by the model's current weights (after training).

@@ -160,6 +160,23 @@ struct Binding {
   ingot_tensor* tensor;
 };
 
+// An entry point resolved once (Model::entry): runs bind tensors by
+// position in the signature, with no name look-up. Belongs to its Model
+// (valid while it lives); copying it copies the reference.
+class Entry {
+ public:
+  explicit Entry(ingot_entry* e) : entry_(e) {}
+  ingot_entry* get() const noexcept { return entry_; }
+  std::string name() const { return ingot_entry_name(entry_); }
+  // Every input in signature order; outputs in order, nullptr for one not wanted.
+  void run(std::initializer_list<ingot_tensor*> inputs, std::initializer_list<ingot_tensor*> outputs) {
+    detail::check(ingot_entry_run(entry_, inputs.begin(), inputs.size(), outputs.begin(), outputs.size()));
+  }
+
+ private:
+  ingot_entry* entry_;
+};
+
 class Model {
  public:
   static Model load(Runtime& runtime, const std::string& path) {
@@ -206,6 +223,24 @@ class Model {
     for (const Binding& b : inputs) in.push_back(ingot_binding{b.name, b.tensor});
     for (const Binding& b : outputs) out.push_back(ingot_binding{b.name, b.tensor});
     detail::check(ingot_model_run(handle_.get(), entry, in.data(), in.size(), out.data(), out.size()));
+  }
+  Entry entry(const char* name = "infer") {
+    ingot_entry* e = nullptr;
+    detail::check(ingot_model_get_entry(handle_.get(), name, &e));
+    return Entry(e);
+  }
+  // Persistent state tensors (weights, optimizer moments), every one once.
+  std::vector<TensorInfo> state() const {
+    std::vector<TensorInfo> out;
+    for (size_t i = 0; i < ingot_model_state_count(handle_.get()); ++i) {
+      ingot_tensor_info t{};
+      detail::check(ingot_model_state_info(handle_.get(), i, &t));
+      out.push_back(TensorInfo{t.name, t.dtype, std::vector<int64_t>(t.dims, t.dims + t.rank)});
+    }
+    return out;
+  }
+  void writeState(const std::string& name, const Tensor& value) {
+    detail::check(ingot_model_write_state(handle_.get(), name.c_str(), value.get()));
   }
   Tensor readState(const std::string& name) {
     ingot_tensor* t = nullptr;
