@@ -67,22 +67,25 @@ Status Emitter::emitStatements(const std::vector<kir::Stmt>& body, int indent) {
       return internalError("dispatch {}: statement variable {} out of range", d_.name, s.var);
     switch (s.kind) {
       case StmtKind::Let:
-      case StmtKind::Acc: {
-        INGOT_ASSIGN_OR_RETURN(std::string v, expr(s.value, false, indent));
-        INGOT_ASSIGN_OR_RETURN(std::string t, type(d_.vars[static_cast<size_t>(s.var)].dtype));
-        line(indent, t + " " + varName(s.var) + " = " + v + ";");
-        break;
-      }
+      case StmtKind::Acc:
       case StmtKind::Assign: {
+        const DType vt = varType(s.var);
         INGOT_ASSIGN_OR_RETURN(std::string v, expr(s.value, false, indent));
-        line(indent, varName(s.var) + " = " + v + ";");
+        v = as(s.value, v, vt);
+        if (s.kind == StmtKind::Assign) {
+          line(indent, varName(s.var) + " = " + v + ";");
+        } else {
+          INGOT_ASSIGN_OR_RETURN(std::string t, type(vt));
+          line(indent, t + " " + varName(s.var) + " = " + v + ";");
+        }
         break;
       }
       case StmtKind::For: {
         const std::string v = varName(s.var);
-        INGOT_ASSIGN_OR_RETURN(std::string t, type(DType::I64));
-        line(indent, fmt::format("for ({0} {1} = {2}; {1} < {3}; ++{1}) {{", t, v, lit(DType::I64, 0),
-                                 dialect_.intLiteral(s.extent, DType::I64)));
+        const DType vt = varType(s.var);
+        INGOT_ASSIGN_OR_RETURN(std::string t, type(vt));
+        line(indent, fmt::format("for ({0} {1} = {2}; {1} < {3}; ++{1}) {{", t, v, lit(vt, 0),
+                                 dialect_.intLiteral(s.extent, vt)));
         INGOT_RETURN_IF_ERROR(emitStatements(s.body, indent + 1));
         line(indent, "}");
         memo_.clear();
@@ -95,7 +98,7 @@ Status Emitter::emitStatements(const std::vector<kir::Stmt>& body, int indent) {
         INGOT_ASSIGN_OR_RETURN(std::string value, expr(s.value, false, indent));
         const DType t = d_.bindings[static_cast<size_t>(s.binding)].dtype;
         INGOT_RETURN_IF_ERROR(type(t).status());
-        line(indent, dialect_.store(s.binding, t, index, value) + ";");
+        line(indent, dialect_.store(s.binding, t, as(s.index, index, indexType(s.index)), as(s.value, value, t)) + ";");
         break;
       }
     }
@@ -104,131 +107,20 @@ Status Emitter::emitStatements(const std::vector<kir::Stmt>& body, int indent) {
   return Status::ok();
 }
 
-Status Emitter::emitUnflatten(size_t dims, const std::string& flat, int indent) {
-  if (dims > d_.grid.size() || d_.gridVars.size() != d_.grid.size())
-    return internalError("dispatch {}: {} grid dims for a grid of {}", d_.name, dims, d_.grid.size());
-  INGOT_ASSIGN_OR_RETURN(std::string I64, dialect_.valueType(DType::I64));
-  for (size_t i = dims; i-- > 0;) {
-    const std::string v = varName(d_.gridVars[i]);
-    if (i == 0) line(indent, fmt::format("{} {} = {};", I64, v, flat));
-    else line(indent, fmt::format("{0} {1} = {2} % {3}; {2} = {2} / {3};", I64, v, flat,
-                                  dialect_.intLiteral(d_.grid[i], DType::I64)));
-  }
-  return Status::ok();
+DType Emitter::computedType(kir::ExprId id) const {
+  const DType t = d_.expr(id).dtype;
+  return t == DType::I64 && ranges_.narrow(id) ? DType::I32 : t;
 }
 
-std::pair<std::string, std::string> Emitter::contractionBatchBases() const {
-  const kir::Contraction& c = *d_.contraction;
-  std::string a = lit(DType::I64, 0), b = a;
-  for (size_t i = 0; i < c.aBatchStrides.size(); ++i) {
-    a += fmt::format(" + {} * {}", varName(d_.gridVars[i]), dialect_.intLiteral(c.aBatchStrides[i], DType::I64));
-    b += fmt::format(" + {} * {}", varName(d_.gridVars[i]), dialect_.intLiteral(c.bBatchStrides[i], DType::I64));
-  }
-  return {a, b};
+DType Emitter::varType(kir::VarId v) const {
+  return ranges_.narrowVar(v) ? DType::I32 : d_.vars[static_cast<size_t>(v)].dtype;
 }
 
-Status Emitter::checkContraction() const {
-  const kir::Contraction& c = *d_.contraction;
-  const size_t nb = c.aBatchStrides.size();
-  if (d_.grid.size() != nb + 2 || c.bBatchStrides.size() != nb || c.a < 0 || c.b < 0 ||
-      static_cast<size_t>(std::max(c.a, c.b)) >= d_.bindings.size())
-    return internalError("dispatch {}: contraction does not match the grid or bindings", d_.name);
-  return Status::ok();
-}
-
-Status Emitter::emitPointPrologue(uint64_t invocations, int indent) {
-  INGOT_ASSIGN_OR_RETURN(std::string I64, dialect_.valueType(DType::I64));
-  auto i64 = [&](int64_t v) { return dialect_.intLiteral(v, DType::I64); };
-  line(indent, fmt::format("{} gid = {};", I64, dialect_.globalIndex()));
-  line(indent, fmt::format("if (gid >= {}) return;", i64(static_cast<int64_t>(invocations))));
-  INGOT_RETURN_IF_ERROR(emitUnflatten(d_.grid.size(), "gid", indent));
-  if (!d_.contraction) return Status::ok();
-  const kir::Contraction& c = *d_.contraction;
-  const size_t nb = c.aBatchStrides.size();
-  INGOT_RETURN_IF_ERROR(checkContraction());
-  // The accumulator's type is not recorded in dtypesUsed: it only decides
-  // language extensions through what the bindings and body use.
-  INGOT_ASSIGN_OR_RETURN(std::string T, dialect_.valueType(c.accDType));
-  auto [aBase, bBase] = contractionBatchBases();
-  aBase += fmt::format(" + {} * {}", varName(d_.gridVars[nb]), i64(c.aStrideM));
-  bBase += fmt::format(" + {} * {}", varName(d_.gridVars[nb + 1]), i64(c.bStrideN));
-  const DType at = d_.bindings[static_cast<size_t>(c.a)].dtype, bt = d_.bindings[static_cast<size_t>(c.b)].dtype;
-  line(indent, fmt::format("{} ca = {}, cb = {};", I64, aBase, bBase));
-  line(indent, fmt::format("{} acc = {};", T, dialect_.convert(c.accDType, "0")));
-  line(indent, fmt::format("for ({0} k = {1}; k < {2}; ++k) {{", I64, i64(0), i64(c.k)));
-  const std::string x = dialect_.convert(c.accDType, dialect_.load(c.a, at, fmt::format("ca + k * {}", i64(c.aStrideK))));
-  const std::string y = dialect_.convert(c.accDType, dialect_.load(c.b, bt, fmt::format("cb + k * {}", i64(c.bStrideK))));
-  line(indent + 1, fmt::format("acc = {};", dialect_.convert(c.accDType, "acc + " + x + " * " + y)));
-  line(indent, "}");
-  setContractAcc("acc");
-  return Status::ok();
-}
-
-uint64_t Emitter::tiledInvocations(int64_t t) const {
-  const kir::Contraction& c = *d_.contraction;
-  if (c.m * c.n == 0) return 0;
-  int64_t batches = 1;
-  for (size_t i = 0; i < c.aBatchStrides.size(); ++i) batches *= d_.grid[i];
-  return static_cast<uint64_t>(batches * ((c.m + t - 1) / t) * ((c.n + t - 1) / t) * t * t);
-}
-
-Status Emitter::emitTiledContraction(int64_t t, std::string& localDecls, int indent) {
-  if (!d_.contraction) return internalError("dispatch {}: a tiled contraction without a contraction", d_.name);
-  const kir::Contraction& c = *d_.contraction;
-  const size_t nb = c.aBatchStrides.size();
-  INGOT_RETURN_IF_ERROR(checkContraction());
-  INGOT_ASSIGN_OR_RETURN(std::string T, dialect_.valueType(c.accDType));
-  INGOT_ASSIGN_OR_RETURN(std::string I64, dialect_.valueType(DType::I64));
-  INGOT_ASSIGN_OR_RETURN(std::string I32, dialect_.valueType(DType::I32));
-  INGOT_ASSIGN_OR_RETURN(std::string B, dialect_.valueType(DType::Bool));
-  auto i64 = [&](int64_t v) { return dialect_.intLiteral(v, DType::I64); };
-  auto i32 = [&](int64_t v) { return dialect_.intLiteral(v, DType::I32); };
-  auto wide = [&](const char* x) { return dialect_.convert(DType::I64, x); };
-  const std::string zero = dialect_.convert(c.accDType, "0");
-  const int64_t tm = (c.m + t - 1) / t, tn = (c.n + t - 1) / t;
-  int64_t batches = 1;
-  for (size_t i = 0; i < nb; ++i) batches *= d_.grid[i];
-  localDecls += dialect_.localArray(T, "ta", t, t + 1) + "\n" + dialect_.localArray(T, "tb", t, t + 1) + "\n";
-  const int in = indent, in2 = indent + 1;
-  line(in, fmt::format("{} wg = {};", I64, dialect_.groupIndex()));
-  // Work-groups past the last tile (a launch may round up) compute nothing;
-  // they still reach the barriers (lavapipe mishandles a return before a
-  // barrier even when the whole work-group returns).
-  line(in, fmt::format("{} live = wg < {};", B, i64(batches * tm * tn)));
-  line(in, fmt::format("if (!live) wg = {};", i64(0)));
-  line(in, fmt::format("{0} ly = {1} / {2}, lx = {1} % {2};", I32, dialect_.localIndex(), i32(t)));
-  line(in, fmt::format("{0} tj = wg % {1}; wg = wg / {1};", I64, i64(tn)));
-  line(in, fmt::format("{0} ti = wg % {1}; wg = wg / {1};", I64, i64(tm)));
-  INGOT_RETURN_IF_ERROR(emitUnflatten(nb, "wg", in));
-  auto [aBase, bBase] = contractionBatchBases();
-  line(in, fmt::format("{} ca = {}, cb = {};", I64, aBase, bBase));
-  line(in, fmt::format("{0} ai = ti * {1} + {2}, bj = tj * {1} + {3};", I64, i64(t), wide("ly"), wide("lx")));
-  // Output coordinates and their bounds check in 32 bits (lavapipe
-  // evaluates some 64-bit comparisons wrongly; GlslShader.h).
-  line(in, fmt::format("{0} gi = {1} * {2} + ly, gj = {3} * {2} + lx;", I32, dialect_.convert(DType::I32, "ti"), i32(t),
-                       dialect_.convert(DType::I32, "tj")));
-  line(in, fmt::format("{} acc = {};", T, zero));
-  line(in, fmt::format("for ({0} k0 = {1}; k0 < {2}; k0 += {3}) {{", I64, i64(0), i64(c.k), i64(t)));
-  line(in2, fmt::format("{} ak = k0 + {}, bk = k0 + {};", I64, wide("lx"), wide("ly")));
-  line(in2, fmt::format("{} av = {}, bv = {};", T, zero, zero));
-  const DType at = d_.bindings[static_cast<size_t>(c.a)].dtype, bt = d_.bindings[static_cast<size_t>(c.b)].dtype;
-  line(in2, fmt::format("if (ai < {} && ak < {}) av = {};", i64(c.m), i64(c.k),
-                        dialect_.convert(c.accDType, dialect_.load(c.a, at, fmt::format("ca + ai * {} + ak * {}",
-                                                                                          i64(c.aStrideM), i64(c.aStrideK))))));
-  line(in2, fmt::format("if (bk < {} && bj < {}) bv = {};", i64(c.k), i64(c.n),
-                        dialect_.convert(c.accDType, dialect_.load(c.b, bt, fmt::format("cb + bk * {} + bj * {}",
-                                                                                          i64(c.bStrideK), i64(c.bStrideN))))));
-  line(in2, "ta[ly][lx] = av;");
-  line(in2, "tb[ly][lx] = bv;");
-  line(in2, dialect_.barrier() + ";");
-  line(in2, fmt::format("for ({0} kk = {1}; kk < {2}; ++kk) acc = acc + ta[ly][kk] * tb[kk][lx];", I32, i32(0), i32(t)));
-  line(in2, dialect_.barrier() + ";");
-  line(in, "}");
-  line(in, fmt::format("if (!live || gi >= {} || gj >= {}) return;", i32(c.m), i32(c.n)));
-  line(in, fmt::format("{} {} = {}, {} = {};", I64, varName(d_.gridVars[nb]), wide("gi"), varName(d_.gridVars[nb + 1]),
-                       wide("gj")));
-  setContractAcc("acc");
-  return Status::ok();
+std::string Emitter::as(kir::ExprId id, const std::string& s, DType want) const {
+  const kir::Expr& e = d_.expr(id);
+  if (computedType(id) == want || e.dtype != DType::I64) return s;
+  if (e.kind == ExprKind::Const) return dialect_.intLiteral(e.i, want);
+  return dialect_.convert(want, s);
 }
 
 Expected<std::string> Emitter::expr(kir::ExprId id, bool guarded, int indent) {
@@ -237,24 +129,71 @@ Expected<std::string> Emitter::expr(kir::ExprId id, bool guarded, int indent) {
   const kir::Expr& e = d_.expr(id);
   // Constants and variables are cheap to repeat; everything else gets a temporary.
   if (e.kind == ExprKind::Const || e.kind == ExprKind::Var || e.kind == ExprKind::ContractAcc)
-    return render(e, guarded, indent);
+    return render(id, guarded, indent);
   auto key = std::make_pair(id, guarded);
   if (auto it = memo_.find(key); it != memo_.end()) return it->second;
-  INGOT_ASSIGN_OR_RETURN(std::string value, render(e, guarded, indent));
-  INGOT_ASSIGN_OR_RETURN(std::string t, type(e.dtype));
+  INGOT_ASSIGN_OR_RETURN(std::string value, render(id, guarded, indent));
+  INGOT_ASSIGN_OR_RETURN(std::string t, type(computedType(id)));
   std::string name = "t" + std::to_string(temps_++);
   line(indent, t + " " + name + " = " + value + ";");
   memo_.emplace(key, name);
   return name;
 }
 
-Expected<std::string> Emitter::render(const kir::Expr& e, bool guarded, int indent) {
+Expected<std::string> Emitter::renderLoad(const kir::Expr& e, bool guarded, int indent) {
+  const auto b = static_cast<int32_t>(e.i);
+  if (b < 0 || static_cast<size_t>(b) >= d_.bindings.size())
+    return internalError("dispatch {}: load from missing binding ${}", d_.name, e.i);
+  INGOT_ASSIGN_OR_RETURN(std::string index, expr(e.a, guarded, indent));
+  const DType it = indexType(e.a);
+  index = as(e.a, index, it);
+  const kir::Binding& bd = d_.bindings[static_cast<size_t>(b)];
+  const int64_t n = bd.elements();
+  // Both select branches run here; an index meant for the branch not taken
+  // may be out of range, so it is clamped into the binding -- unless the
+  // analysis shows every value it can take is in range already.
+  if (guarded && n == 0) return lit(bd.dtype, 0);
+  if (guarded && !ranges_.expr(e.a).within(0, n - 1)) {
+    // A 32-bit index is at most INT32_MAX, so that bound is as good as n - 1.
+    const int64_t lastIndex = it == DType::I32 ? std::min<int64_t>(n - 1, std::numeric_limits<int32_t>::max()) : n - 1;
+    const std::string zero = lit(it, 0), last = dialect_.intLiteral(lastIndex, it);
+    index = fmt::format("({} ? {} : ({} ? {} : {}))", dialect_.lessThan(it, index, zero), zero,
+                        dialect_.lessThan(it, last, index), last, index);
+  }
+  INGOT_RETURN_IF_ERROR(type(bd.dtype).status());
+  return dialect_.load(b, bd.dtype, index);
+}
+
+Expected<std::string> Emitter::renderCast(kir::ExprId id, bool guarded, int indent) {
+  const kir::Expr& e = d_.expr(id);
+  const DType from = d_.expr(e.a).dtype;
+  INGOT_ASSIGN_OR_RETURN(std::string x, expr(e.a, guarded, indent));
+  // From a 32-bit index: every conversion but to u64 (where C and GLSL
+  // differ on sign extension) gives the same value from the int as from the
+  // long it stands for.
+  if (from == DType::I64) {
+    const DType w = ranges_.fitsI32(e.a) && e.dtype != DType::U64 ? DType::I32 : DType::I64;
+    return cast(w, e.dtype, as(e.a, x, w));
+  }
+  return cast(from, computedType(id), x);
+}
+
+Expected<std::string> Emitter::render(kir::ExprId id, bool guarded, int indent) {
+  const kir::Expr& e = d_.expr(id);
+  // The dtype this expression's i64 operands are computed in: a narrow
+  // result's operands fit (IndexRanges::narrow); a comparison is 32-bit when
+  // both of its operands fit.
+  auto operandType = [&](kir::ExprId a, kir::ExprId b) {
+    if (d_.expr(a).dtype != DType::I64) return d_.expr(a).dtype;
+    if (e.dtype == DType::I64) return computedType(id);
+    return ranges_.fitsI32(a) && (b == kir::kNoExpr || ranges_.fitsI32(b)) ? DType::I32 : DType::I64;
+  };
   switch (e.kind) {
     case ExprKind::Const:
-      INGOT_RETURN_IF_ERROR(type(e.dtype).status());
+      INGOT_RETURN_IF_ERROR(type(computedType(id)).status());
       if (e.dtype == DType::Bool) return std::string(e.i ? "true" : "false");
       if (isFloatT(e.dtype)) return dialect_.floatLiteral(e.f, e.dtype);
-      return dialect_.intLiteral(e.i, e.dtype);
+      return dialect_.intLiteral(e.i, computedType(id));
     case ExprKind::Var:
       if (e.i < 0 || static_cast<size_t>(e.i) >= d_.vars.size())
         return internalError("dispatch {}: variable {} out of range", d_.name, e.i);
@@ -262,42 +201,25 @@ Expected<std::string> Emitter::render(const kir::Expr& e, bool guarded, int inde
     case ExprKind::ContractAcc:
       if (contractAcc_.empty()) return internalError("dispatch {}: contraction value read outside a contraction", d_.name);
       return contractAcc_;
-    case ExprKind::Load: {
-      const auto b = static_cast<int32_t>(e.i);
-      if (b < 0 || static_cast<size_t>(b) >= d_.bindings.size())
-        return internalError("dispatch {}: load from missing binding ${}", d_.name, e.i);
-      INGOT_ASSIGN_OR_RETURN(std::string index, expr(e.a, guarded, indent));
-      const kir::Binding& bd = d_.bindings[static_cast<size_t>(b)];
-      if (guarded) {
-        // Both select branches run here; an index meant for the branch not
-        // taken may be out of range, so it is clamped into the binding.
-        const int64_t n = bd.elements();
-        if (n == 0) return lit(bd.dtype, 0);
-        const std::string zero = lit(DType::I64, 0), last = dialect_.intLiteral(n - 1, DType::I64);
-        index = fmt::format("({} ? {} : ({} ? {} : {}))", dialect_.lessThan(DType::I64, index, zero), zero,
-                            dialect_.lessThan(DType::I64, last, index), last, index);
-      }
-      INGOT_RETURN_IF_ERROR(type(bd.dtype).status());
-      return dialect_.load(b, bd.dtype, index);
-    }
+    case ExprKind::Load: return renderLoad(e, guarded, indent);
     case ExprKind::Select: {
       INGOT_ASSIGN_OR_RETURN(std::string c, expr(e.a, guarded, indent));
       INGOT_ASSIGN_OR_RETURN(std::string x, expr(e.b, true, indent));
       INGOT_ASSIGN_OR_RETURN(std::string y, expr(e.c, true, indent));
-      return fmt::format("({} ? {} : {})", c, x, y);
+      const DType t = computedType(id);
+      return fmt::format("({} ? {} : {})", c, as(e.b, x, t), as(e.c, y, t));
     }
-    case ExprKind::Cast: {
-      INGOT_ASSIGN_OR_RETURN(std::string x, expr(e.a, guarded, indent));
-      return cast(d_.expr(e.a).dtype, e.dtype, x);
-    }
+    case ExprKind::Cast: return renderCast(id, guarded, indent);
     case ExprKind::Unary: {
       INGOT_ASSIGN_OR_RETURN(std::string x, expr(e.a, guarded, indent));
-      return unary(static_cast<UnaryOp>(e.op), d_.expr(e.a).dtype, x);
+      const DType t = operandType(e.a, kir::kNoExpr);
+      return unary(static_cast<UnaryOp>(e.op), t, as(e.a, x, t));
     }
     case ExprKind::Binary: {
       INGOT_ASSIGN_OR_RETURN(std::string x, expr(e.a, guarded, indent));
       INGOT_ASSIGN_OR_RETURN(std::string y, expr(e.b, guarded, indent));
-      return binary(static_cast<BinaryOp>(e.op), d_.expr(e.a).dtype, x, y);
+      const DType t = operandType(e.a, e.b);
+      return binary(static_cast<BinaryOp>(e.op), t, as(e.a, x, t), as(e.b, y, t));
     }
   }
   return internalError("dispatch {}: unknown expression kind", d_.name);

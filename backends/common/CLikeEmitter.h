@@ -18,6 +18,17 @@
 //
 // Every expression is rendered once per statement into a temporary (the
 // dispatch's expressions are a DAG: inlining would duplicate shared parts).
+//
+// Index arithmetic in 32 bits. The dispatch form computes indices in i64;
+// the emitter computes an i64 expression as a 32-bit int wherever
+// kir::IndexRanges proves its value and its i64 operands' values lie in
+// int32 (ir/kernel/IndexRange.h), which gives the same values as 64-bit
+// arithmetic, and widens or narrows by a plain conversion where a 32-bit
+// and a 64-bit expression meet. i64 *values* (int64 tensor elements, a
+// Gather index as loaded) stay 64-bit, and a loaded index is clamped into
+// its binding exactly as before. The launch's own variables (the flat
+// invocation index, the contraction's addresses and k) are 32-bit when
+// launchFitsI32 and IndexRanges::contractionFitsI32 say so.
 #pragma once
 
 #include <map>
@@ -25,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "ir/kernel/IndexRange.h"
 #include "ir/kernel/Kernel.h"
 #include "support/Status.h"
 
@@ -63,16 +75,17 @@ class Dialect {
   }
   // Truncation toward zero of a float (C's trunc).
   virtual std::string truncFunction() const { return "trunc"; }
-  // The flat index of the running invocation among all launched, an i64
-  // expression (GLSL derives it from workgroup ids, OpenCL C has
-  // get_global_id).
-  virtual std::string globalIndex() const = 0;
+  // The flat index of the running invocation among all launched, an
+  // expression of type `t` (I32 or I64; I32 only when every launched index
+  // fits). GLSL derives it from workgroup ids, OpenCL C has get_global_id.
+  virtual std::string globalIndex(DType t) const = 0;
   // For the tiled contraction (Emitter::emitTiledContraction): the flat
-  // index of the running work-group (i64), the invocation's index within it
-  // (i32), a work-group barrier that also orders local memory (a statement
-  // without its semicolon), and the declaration of a rows x cols array in
-  // work-group local memory (a whole statement).
-  virtual std::string groupIndex() const = 0;
+  // index of the running work-group (of type `t`, I32 or I64), the
+  // invocation's index within it (i32), a work-group barrier that also
+  // orders local memory (a statement without its semicolon), and the
+  // declaration of a rows x cols array in work-group local memory (a whole
+  // statement).
+  virtual std::string groupIndex(DType t) const = 0;
   virtual std::string localIndex() const = 0;
   virtual std::string barrier() const = 0;
   virtual std::string localArray(const std::string& type, const std::string& name, int64_t rows, int64_t cols) const = 0;
@@ -81,9 +94,18 @@ class Dialect {
 // Emits the body of one dispatch. Usage: declare the grid variables (named
 // by varName) and, for contractions, the accumulator (setContractAcc), then
 // emitStatements(d.body), and put helpers() before the kernel function.
+// The dispatch must have passed Dispatch::validate.
 class Emitter {
  public:
-  Emitter(const kir::Dispatch& d, const Dialect& dialect) : d_(d), dialect_(dialect) {}
+  Emitter(const kir::Dispatch& d, const Dialect& dialect)
+      : d_(d), dialect_(dialect), ranges_(kir::IndexRanges::analyze(d)) {}
+
+  // Every invocation index of a launch of `invocations` work items fits in
+  // int32. Launches round up to whole work-groups (at most 1024 items
+  // each), and the vulkan device splits the work-groups over a 2-D grid of
+  // at most twice as many, so 2 * (invocations + 1024) < 2^31 bounds every
+  // index an invocation (including one past the end, which returns) sees.
+  static bool launchFitsI32(uint64_t invocations);
 
   // A unique, valid identifier for a dispatch variable.
   std::string varName(kir::VarId v) const;
@@ -101,12 +123,14 @@ class Emitter {
   Status emitPointPrologue(uint64_t invocations, int indent);
   // The contraction record agrees with the grid and the bindings.
   Status checkContraction() const;
-  // Grid variables 0..dims-1 from the i64 local `flat` (row-major; `flat` is
-  // consumed: it is divided down as the variables are taken off).
-  Status emitUnflatten(size_t dims, const std::string& flat, int indent);
+  // Grid variables 0..dims-1 from the local `flat` of type `flatType` (I32
+  // or I64; row-major; `flat` is consumed: it is divided down as the
+  // variables are taken off). Each variable gets its own width
+  // (IndexRanges::narrowVar).
+  Status emitUnflatten(size_t dims, const std::string& flat, DType flatType, int indent);
   // Element offsets of the contraction's A and B batches at the batch grid
-  // variables, as i64 expressions.
-  std::pair<std::string, std::string> contractionBatchBases() const;
+  // variables, as expressions of type `t` (I32 or I64).
+  std::pair<std::string, std::string> contractionBatchBases(DType t) const;
   // The contraction in work-group tiles: a work-group of tile x tile
   // invocations computes a tile x tile block of outputs, one each, staging
   // tile x tile blocks of A and B in local memory for each step of `tile`
@@ -119,8 +143,12 @@ class Emitter {
   // local arrays' declarations (where they go is the language's business).
   Status emitTiledContraction(int64_t tile, std::string& localDecls, int indent);
   uint64_t tiledInvocations(int64_t tile) const;
+  // emitTiledContraction computes its indices in 32 bits (else 64).
+  bool tiledIndexFitsI32(int64_t tile) const;
   // Renders an expression (temporaries go to the output at `indent`).
   Expected<std::string> expression(kir::ExprId id, int indent) { return expr(id, false, indent); }
+  // What the index analysis found (which i64 expressions are 32-bit here).
+  const kir::IndexRanges& ranges() const { return ranges_; }
 
   // The generated statements so far, and the helper definitions they use.
   const std::string& code() const { return out_; }
@@ -133,7 +161,20 @@ class Emitter {
   Status fail(const std::string& what) const;
   Expected<std::string> type(DType t);
   Expected<std::string> expr(kir::ExprId id, bool guarded, int indent);
-  Expected<std::string> render(const kir::Expr& e, bool guarded, int indent);
+  Expected<std::string> render(kir::ExprId id, bool guarded, int indent);
+  Expected<std::string> renderLoad(const kir::Expr& e, bool guarded, int indent);
+  Expected<std::string> renderCast(kir::ExprId id, bool guarded, int indent);
+  // The dtype an expression is computed in here: I32 for a narrow i64
+  // expression (IndexRanges::narrow), else its own.
+  DType computedType(kir::ExprId id) const;
+  DType varType(kir::VarId v) const;
+  // `s` (expression id's rendering) as a value of type `want`: a conversion
+  // where a 32-bit index meets a 64-bit one (narrowing only values that fit).
+  std::string as(kir::ExprId id, const std::string& s, DType want) const;
+  // I32 when the i64 expression fits in int32, else I64.
+  DType indexType(kir::ExprId id) const { return ranges_.fitsI32(id) ? DType::I32 : DType::I64; }
+  // Grid variable i as a value of type `t`.
+  std::string gridVar(size_t i, DType t) const;
   Expected<std::string> unary(kir::UnaryOp op, DType t, const std::string& x);
   Expected<std::string> binary(kir::BinaryOp op, DType t, const std::string& x, const std::string& y);
   Expected<std::string> cast(DType from, DType to, const std::string& x);
@@ -145,6 +186,7 @@ class Emitter {
 
   const kir::Dispatch& d_;
   const Dialect& dialect_;
+  kir::IndexRanges ranges_;
   std::string out_;
   std::string contractAcc_;
   std::map<std::pair<kir::ExprId, bool>, std::string> memo_;  // rendered in the current statement

@@ -22,7 +22,7 @@ inline constexpr std::string_view kBackend = "opencl";
 // Optional device capabilities a kernel needs.
 enum Feature : uint32_t {
   kFloat64 = 1u << 0,  // double values: cl_khr_fp64
-  kInt64 = 1u << 1,    // 64-bit integers (every kernel's indices): a full-profile device
+  kInt64 = 1u << 1,    // 64-bit integers (every kernel's long offsets): a full-profile device
 };
 std::string featureNames(uint32_t features);  // "cl_khr_fp64, 64-bit integers"
 

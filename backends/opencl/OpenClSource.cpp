@@ -133,8 +133,8 @@ class OpenClDialect final : public clike::Dialect {
 
   std::string powFunction(DType) const override { return "pow"; }
 
-  std::string globalIndex() const override { return "(long)get_global_id(0)"; }
-  std::string groupIndex() const override { return "(long)get_group_id(0)"; }
+  std::string globalIndex(DType t) const override { return convert(t, "get_global_id(0)"); }
+  std::string groupIndex(DType t) const override { return convert(t, "get_group_id(0)"); }
   std::string localIndex() const override { return "(int)get_local_id(0)"; }
   std::string barrier() const override { return "barrier(CLK_LOCAL_MEM_FENCE)"; }
   // Local arrays are declared at the kernel function's top level (OpenCL C 1.2).

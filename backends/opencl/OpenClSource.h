@@ -12,8 +12,11 @@
 //  - one work-item per grid point over a 1-D range (the grid flattened
 //    row-major); the range is rounded up to whole work-groups and work-items
 //    past the last point return;
-//  - all index arithmetic is 64-bit (the dispatch form's indices are i64);
-//    double values need cl_khr_fp64, enabled by a pragma only then.
+//  - index arithmetic is 32-bit int where every value it takes provably
+//    fits (the launch, the contraction's addresses, each i64 expression:
+//    clike::Emitter, kir::IndexRanges) and 64-bit long elsewhere; i64 tensor
+//    values are long; double values need cl_khr_fp64, enabled by a pragma
+//    only then.
 // A float contraction whose output is at least kTile/2 in both dimensions
 // runs in work-groups of kTile x kTile (exactly) with tiles of A and B in
 // local memory (clike::Emitter::emitTiledContraction); other contractions run

@@ -144,12 +144,19 @@ class GlslDialect final : public clike::Dialect {
 
   std::string powFunction(DType t) const override { return t == DType::F32 ? "pow" : "ig_powpos_f64"; }
 
-  // The 2-D grid of workgroups, flattened (GlslShader.h).
-  std::string globalIndex() const override {
+  // The 2-D grid of workgroups, flattened (GlslShader.h). In 32 bits the
+  // sum is computed unsigned, as the built-ins are (it fits: the emitter
+  // asks for I32 only when every launched index does).
+  std::string globalIndex(DType t) const override {
+    if (t == DType::I32)
+      return "int((gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * " + std::to_string(kWorkgroupSize) +
+             "u + gl_LocalInvocationID.x)";
     return "int64_t(gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * " + std::to_string(kWorkgroupSize) +
            "l + int64_t(gl_LocalInvocationID.x)";
   }
-  std::string groupIndex() const override { return "int64_t(gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x)"; }
+  std::string groupIndex(DType t) const override {
+    return std::string(t == DType::I32 ? "int" : "int64_t") + "(gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x)";
+  }
   std::string localIndex() const override { return "int(gl_LocalInvocationID.x)"; }
   std::string barrier() const override { return "barrier()"; }
   std::string localArray(const std::string& type, const std::string& name, int64_t rows, int64_t cols) const override {
@@ -164,7 +171,7 @@ class GlslDialect final : public clike::Dialect {
 // short odd series near 0, exp- and log-based forms elsewhere; log reduces x
 // to m * 2^e with m in [sqrt(1/2), sqrt(2)) and sums log(m) = 2 atanh(s),
 // s = (m - 1) / (m + 1), |s| < 0.172.
-constexpr const char* kPreamble = R"(bool ig_lt_i64(int64_t a, int64_t b) {
+constexpr const char* kPreambleInt64 = R"(bool ig_lt_i64(int64_t a, int64_t b) {
   int ah = int(a >> 32), bh = int(b >> 32);
   return ah < bh || (ah == bh && uint(a) < uint(b));
 }
@@ -172,7 +179,9 @@ bool ig_lt_u64(uint64_t a, uint64_t b) {
   uint ah = uint(a >> 32), bh = uint(b >> 32);
   return ah < bh || (ah == bh && uint(a) < uint(b));
 }
-float ig_log(float x) {
+)";
+
+constexpr const char* kPreamble = R"(float ig_log(float x) {
   if (isnan(x) || x < 0.0) return uintBitsToFloat(0x7fc00000u);
   if (x == 0.0) return uintBitsToFloat(0xff800000u);
   if (isinf(x)) return x;
@@ -263,9 +272,14 @@ Expected<GlslKernel> generateGlsl(const kir::Dispatch& d) {
   out.workgroupSize = kWorkgroupSize;
   out.invocations = static_cast<uint64_t>(d.gridPoints());
 
+  // The tiled form for float contractions with outputs of at least half a
+  // tile each way (smaller ones leave most of a work-group idle), when its
+  // indices are 32-bit (GlslShader.h: lavapipe miscomputes it with 64-bit
+  // indices). INGOT_VULKAN_TILED_GEMM=0 turns it off (for comparisons).
   const char* tiledEnv = std::getenv("INGOT_VULKAN_TILED_GEMM");
-  const bool tiled = tiledEnv && std::string(tiledEnv) == "1" && d.contraction &&
-                     (d.contraction->accDType == DType::F32 || d.contraction->accDType == DType::F64);
+  const bool tiled = !(tiledEnv && std::string(tiledEnv) == "0") && d.contraction &&
+                     (d.contraction->accDType == DType::F32 || d.contraction->accDType == DType::F64) &&
+                     2 * d.contraction->m >= kTile && 2 * d.contraction->n >= kTile && em.tiledIndexFitsI32(kTile);
   if (d.contraction) {
     const kir::Contraction& c = *d.contraction;
     if (d.grid.size() != c.aBatchStrides.size() + 2 || c.bBatchStrides.size() != c.aBatchStrides.size())
@@ -281,19 +295,24 @@ Expected<GlslKernel> generateGlsl(const kir::Dispatch& d) {
   }
   INGOT_RETURN_IF_ERROR(em.emitStatements(d.body, 1));
 
-  // Extensions for the types the kernel touches.
-  bool int8 = false, int16 = false, storage8 = false, storage16 = false;
+  // Extensions for the types the kernel touches. 64-bit integers only where
+  // a binding or a value is one: index arithmetic that fits is 32-bit
+  // (clike::Emitter), and a shader without int64 needs no shaderInt64.
+  bool int8 = false, int16 = false, int64 = false, storage8 = false, storage16 = false;
   for (DType t : em.dtypesUsed()) {
     int8 |= t == DType::I8 || t == DType::U8;
     int16 |= t == DType::I16 || t == DType::U16;
+    int64 |= t == DType::I64 || t == DType::U64;
   }
   for (const kir::Binding& b : d.bindings) {
     storage8 |= b.dtype == DType::Bool || b.dtype == DType::I8 || b.dtype == DType::U8;
     storage16 |= b.dtype == DType::I16 || b.dtype == DType::U16;
     int8 |= b.dtype == DType::I8 || b.dtype == DType::U8;
     int16 |= b.dtype == DType::I16 || b.dtype == DType::U16;
+    int64 |= b.dtype == DType::I64 || b.dtype == DType::U64;
   }
-  std::string src = "#version 450\n#extension GL_EXT_shader_explicit_arithmetic_types_int64 : require\n";
+  std::string src = "#version 450\n";
+  if (int64) src += "#extension GL_EXT_shader_explicit_arithmetic_types_int64 : require\n";
   if (int8) src += "#extension GL_EXT_shader_explicit_arithmetic_types_int8 : require\n";
   if (int16) src += "#extension GL_EXT_shader_explicit_arithmetic_types_int16 : require\n";
   if (storage8) src += "#extension GL_EXT_shader_8bit_storage : require\n";
@@ -305,6 +324,7 @@ Expected<GlslKernel> generateGlsl(const kir::Dispatch& d) {
     src += fmt::format("layout(std430, set = 0, binding = {0}) {1}buffer B{0} {{ {2} v[]; }} b{0};  // {3}\n", i,
                        b.write ? "" : "readonly ", t, b.name);
   }
+  if (int64) src += kPreambleInt64;
   src += kPreamble;
   bool f64 = false;
   for (const kir::Binding& b : d.bindings) f64 |= b.dtype == DType::F64;

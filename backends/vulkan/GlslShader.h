@@ -11,19 +11,23 @@
 //    split over a 2-D grid of workgroups of kWorkgroupSize invocations (the
 //    device picks the x count within its limits; the shader reads
 //    gl_NumWorkGroups), and invocations past the last point return;
-//  - all index arithmetic is 64-bit (the dispatch form's indices are i64), so
-//    every shader needs shaderInt64; f64 values need shaderFloat64.
-// A contraction runs a plain loop over k per grid point. The shared-memory
-// tiled form (workgroups of kTile x kTile invocations, one output each, tiles
-// of A and B staged in shared memory; workgroups flattened like the grid) is
-// opt-in with INGOT_VULKAN_TILED_GEMM=1 for float contractions and NOT
-// verified: on lavapipe (Mesa 22.3, LLVM 15) code after the barrier()s gives
-// wrong results (64-bit comparisons there evaluate wrongly; with those in
-// 32 bits results are still wrong), with no validation message. It stays off
-// until it is debugged on lavapipe or checked on a GPU. The form itself is
-// the shared emitter's (clike::Emitter::emitTiledContraction), and the
-// opencl backend's rendering of it matches the reference on PoCL for every
-// size the tests try, which points at lavapipe rather than at the kernel.
+//  - index arithmetic is 32-bit wherever every value it takes provably fits
+//    in int32 (clike::Emitter, kir::IndexRanges), else 64-bit; a shader
+//    with 64-bit integers (such indices, or i64/u64 tensors) needs
+//    shaderInt64, one without does not; f64 values need shaderFloat64.
+// A float contraction whose output is at least kTile/2 in both dimensions
+// runs in the shared-memory tiled form (workgroups of kTile x kTile
+// invocations, one output each, tiles of A and B staged in shared memory;
+// workgroups flattened like the grid: clike::Emitter::emitTiledContraction)
+// when its indices are 32-bit; other contractions run a plain loop over k
+// per grid point. INGOT_VULKAN_TILED_GEMM=0 turns the tiled form off.
+// Why only with 32-bit indices: lavapipe (Mesa 22.3, LLVM 15) miscomputes
+// the tiled form when 64-bit values (the tile's addresses and the k0 loop
+// counter) live across its barrier()s -- outputs of 272 x 256 or 16 x 4096
+// come out wrong or unwritten (256 x 256 passes), with no validation
+// message. With those
+// values in 32 bits (and even with the 64-bit divisions that number the
+// work-groups left as they were) results are right at every size tried.
 #pragma once
 
 #include <cstdint>

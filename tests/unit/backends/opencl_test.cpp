@@ -136,9 +136,10 @@ TEST_CASE("opencl: generated OpenCL C has the kernel ABI, and fp64 only where do
 })");
   CHECK_THAT(f32, Catch::Contains("__kernel void ig_d0_dense(__global const float* b0_base, long o0, "));
   CHECK_THAT(f32, Catch::Contains("__global float* b3 = b3_base + o3;"));
-  CHECK_THAT(f32, Catch::Contains("long gid = (long)get_global_id(0);"));
-  CHECK_THAT(f32, Catch::Contains("if (gid >= 12L) return;"));
-  CHECK_THAT(f32, Catch::Contains("for (long k = 0L; k < 10L; ++k) {"));
+  // Indices that fit in int32 are computed as int (clike::Emitter).
+  CHECK_THAT(f32, Catch::Contains("int gid = ((int)(get_global_id(0)));"));
+  CHECK_THAT(f32, Catch::Contains("if (gid >= 12) return;"));
+  CHECK_THAT(f32, Catch::Contains("for (int k = 0; k < 10; ++k) {"));
   CHECK_THAT(f32, !Catch::Contains("cl_khr_fp64"));
   // Outputs of at least 8 x 8: local-memory tiles, in work-groups of exactly 16 x 16.
   const std::string tiled = sourcesOf(R"(graph @t {
@@ -148,7 +149,7 @@ TEST_CASE("opencl: generated OpenCL C has the kernel ABI, and fp64 only where do
   output %h
 })");
   CHECK_THAT(tiled, Catch::Contains("__local float ta[16][17];") && Catch::Contains("barrier(CLK_LOCAL_MEM_FENCE);"));
-  CHECK_THAT(tiled, Catch::Contains("long wg = (long)get_group_id(0);"));
+  CHECK_THAT(tiled, Catch::Contains("int wg = ((int)(get_group_id(0)));"));
   CHECK_THAT(tiled, Catch::Contains("512 work-items in work-groups of 256\n"));
   const std::string f64 = sourcesOf(R"(graph @d {
   input %x : f64[5]
@@ -236,6 +237,26 @@ TEST_CASE("opencl: elementwise, integer, bool, cast and f64 kernels match the re
   output %y, %p
 })",
                1e-12);
+}
+
+// Index arithmetic is 32-bit where it provably fits (clike::Emitter); i64
+// tensor values -- Gather indices as loaded, negative ones counting from the
+// end, i64 arithmetic, ArgMax's result -- stay 64-bit.
+TEST_CASE("opencl: i64 values used as indices and i64 arithmetic match the reference exactly") {
+  auto dev = openclDevice();
+  if (!dev) return;
+  checkGraph(*dev, R"(graph @idx {
+  input %x : f32[40,3]
+  input %i : i64[12]
+  input %j : i32[5,2]
+  %g = Gather(%x, %i) {axis = 0} : f32[12,3]
+  %h = Gather(%x, %j) {axis = 0} : f32[5,2,3]
+  %a = ArgMax(%g) {axis = 0, keepdims = 0} : i64[3]
+  %p = Mul(%i, %i) : i64[12]
+  %q = Sub(%p, %i) : i64[12]
+  output %g, %h, %a, %q
+})",
+             0);
 }
 
 TEST_CASE("opencl: reductions and softmax match the reference") {
