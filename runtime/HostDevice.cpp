@@ -19,8 +19,9 @@ Status HostBuffer::download(void* dst, uint64_t bytes, uint64_t offset) const {
   return Status::ok();
 }
 
-HostDevice::HostDevice(std::string backend, std::string name, std::string description, unsigned threads)
-    : pool_(std::make_unique<ThreadPool>(threads)) {
+HostDevice::HostDevice(std::string backend, std::string name, std::string description, unsigned threads,
+                       std::optional<GuardSide> guard)
+    : pool_(std::make_unique<ThreadPool>(threads)), guard_(guard) {
   info_.backend = std::move(backend);
   info_.name = std::move(name);
   info_.description = std::move(description);
@@ -28,6 +29,11 @@ HostDevice::HostDevice(std::string backend, std::string name, std::string descri
 }
 
 Expected<std::unique_ptr<Buffer>> HostDevice::allocate(uint64_t bytes) {
+  if (guard_) {
+    auto block = GuardedBytes::create(bytes, *guard_);
+    if (!block.ok()) return block.status().withContext(info_.id());
+    return std::unique_ptr<Buffer>(std::make_unique<HostBuffer>(std::move(block).value()));
+  }
   try {
     return std::unique_ptr<Buffer>(std::make_unique<HostBuffer>(bytes));
   } catch (const std::bad_alloc&) {

@@ -7,11 +7,13 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "runtime/Device.h"
 #include "runtime/ThreadPool.h"
+#include "support/GuardedMemory.h"
 
 namespace ingot::rt {
 
@@ -47,6 +49,9 @@ class HostBuffer final : public Buffer {
   explicit HostBuffer(uint64_t bytes) : owned_(bytes), data_(owned_.data()), size_(bytes) {}
   // A view of caller memory (HostDevice::viewHostMemory), not owned.
   HostBuffer(std::byte* external, uint64_t bytes) : data_(external), size_(bytes) {}
+  // Memory against an inaccessible page (HostDevice's guard option), owned.
+  explicit HostBuffer(GuardedBytes guarded)
+      : guarded_(std::move(guarded)), data_(guarded_->data()), size_(guarded_->size()) {}
   uint64_t size() const override { return size_; }
   Status upload(const void* src, uint64_t bytes, uint64_t offset) override;
   Status download(void* dst, uint64_t bytes, uint64_t offset) const override;
@@ -54,6 +59,7 @@ class HostBuffer final : public Buffer {
 
  private:
   std::vector<std::byte> owned_;  // empty for a view
+  std::optional<GuardedBytes> guarded_;
   std::byte* data_;
   uint64_t size_;
 };
@@ -61,8 +67,13 @@ class HostBuffer final : public Buffer {
 class HostDevice final : public Device {
  public:
   // `backend` names whose executables this device runs ("reference", "llvm");
-  // `threads` sizes the device's pool (1: no worker threads).
-  HostDevice(std::string backend, std::string name, std::string description, unsigned threads = 1);
+  // `threads` sizes the device's pool (1: no worker threads). With `guard`,
+  // every buffer allocate() makes lies against an inaccessible page on that
+  // side (support/GuardedMemory.h): a kernel that reads or writes past it
+  // crashes at once instead of corrupting memory. A debugging aid (an mmap
+  // per buffer); the CLI's --guard-pages.
+  HostDevice(std::string backend, std::string name, std::string description, unsigned threads = 1,
+             std::optional<GuardSide> guard = std::nullopt);
   unsigned threads() const { return pool_->size(); }
   const DeviceInfo& info() const override { return info_; }
   Expected<std::unique_ptr<Buffer>> allocate(uint64_t bytes) override;
@@ -73,6 +84,7 @@ class HostDevice final : public Device {
  private:
   DeviceInfo info_;
   std::unique_ptr<ThreadPool> pool_;
+  std::optional<GuardSide> guard_;
   std::mutex executeMutex_;
   std::vector<HostBuffer*> hostBuffers_;  // execute()'s scratch, reused
   std::vector<std::byte*> bindings_;

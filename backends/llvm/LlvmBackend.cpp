@@ -40,7 +40,7 @@ class LlvmProvider final : public rt::DeviceProvider {
         std::string(kBackend), "host",
         fmt::format("LLVM {}-compiled native code for the host CPU ({}), {} thread{}", LLVM_VERSION_STRING,
                     ::llvm::sys::getHostCPUName().str(), threads, threads == 1 ? "" : "s"),
-        threads));
+        threads, options_.guard));
     return out;
   }
 

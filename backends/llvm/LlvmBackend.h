@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "ir/kernel/Kernel.h"
 #include "runtime/Artifact.h"
 #include "runtime/Device.h"
+#include "support/GuardedMemory.h"
 #include "runtime/Plan.h"
 #include "runtime/ThreadPool.h"
 
@@ -84,6 +86,10 @@ struct DeviceOptions {
   // integer 1..1024; anything else makes enumerate() fail with a message),
   // else the number of online CPUs. The CLI's --threads N sets it.
   unsigned threads = 0;
+  // Every device buffer against an inaccessible page on this side
+  // (rt::HostDevice): out-of-bounds accesses of the JIT's kernels crash.
+  // The CLI's --guard-pages.
+  std::optional<GuardSide> guard;
 };
 std::unique_ptr<rt::DeviceProvider> makeDeviceProvider(const DeviceOptions& options);
 

@@ -28,7 +28,7 @@ std::string slotText(const rt::TensorSlot& s) {
 // the artifact has code for that has a device here.
 Expected<OpenDevice> deviceFor(const ParsedArgs& args, const rt::ArtifactContents& a) {
   if (args.has("--backend")) return openDeviceFromFlags(args);
-  INGOT_ASSIGN_OR_RETURN(DeviceSettings settings, parseDeviceSettings(args.get("--threads")));
+  INGOT_ASSIGN_OR_RETURN(DeviceSettings settings, parseDeviceSettings(args));
   std::string reasons;
   for (const std::string& b : a.backends()) {
     Expected<OpenDevice> d = openDevice(b, settings);

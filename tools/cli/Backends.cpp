@@ -22,7 +22,7 @@ const std::vector<BackendEntry>& backendTable() {
        [](const DeviceSettings&) { return backends::lowered::makeDeviceProvider(); }, &backends::lowered::compileGraph},
       {"llvm", "LLVM-compiled native code for the host CPU", 10,
        [](const DeviceSettings& s) {
-         return backends::llvm_backend::makeDeviceProvider(backends::llvm_backend::DeviceOptions{s.threads});
+         return backends::llvm_backend::makeDeviceProvider(backends::llvm_backend::DeviceOptions{s.threads, s.guard});
        },
        [](const ir::Graph& g) { return backends::llvm_backend::compileGraph(g); }},
       {"vulkan", "GLSL compute shaders as SPIR-V on a Vulkan device (lavapipe on CPUs)", 5,
@@ -46,13 +46,24 @@ std::string backendNames() {
   return out;
 }
 
-Expected<DeviceSettings> parseDeviceSettings(const std::optional<std::string>& threads) {
+Expected<DeviceSettings> parseDeviceSettings(const ParsedArgs& args) {
   DeviceSettings s;
-  if (threads) {
+  if (auto threads = args.get("--threads")) {
     INGOT_ASSIGN_OR_RETURN(int64_t n, parseInt("--threads", *threads, 1, 1024));
     s.threads = static_cast<unsigned>(n);
   }
+  if (auto side = args.get("--guard-pages")) {
+    if (*side == "after") s.guard = GuardSide::After;
+    else if (*side == "before") s.guard = GuardSide::Before;
+    else return invalidInput("--guard-pages: '{}' is not a side: use after or before", *side);
+  }
   return s;
+}
+
+FlagSpec guardPagesFlag() {
+  return {"--guard-pages", "SIDE",
+          "after|before: put every llvm device buffer against an inaccessible page after its end (or before its "
+          "start), so a kernel that reads or writes out of bounds crashes (a debugging aid)"};
 }
 
 CommandSpec withDeviceFlags(CommandSpec spec) {
@@ -60,13 +71,14 @@ CommandSpec withDeviceFlags(CommandSpec spec) {
       {"--backend", "NAME[:N|:DEVICE]", "backend to run on, and its device by index or by (part of) its name, "
                                           "e.g. vulkan:1, vulkan:llvmpipe; default: the fastest available"},
       {"--threads", "N", "worker threads of CPU backends (default: $INGOT_THREADS, else every CPU)"},
+      guardPagesFlag(),
   };
   spec.flags.insert(spec.flags.begin(), std::begin(device), std::end(device));
   return spec;
 }
 
 Expected<OpenDevice> openDeviceFromFlags(const ParsedArgs& args) {
-  INGOT_ASSIGN_OR_RETURN(DeviceSettings settings, parseDeviceSettings(args.get("--threads")));
+  INGOT_ASSIGN_OR_RETURN(DeviceSettings settings, parseDeviceSettings(args));
   return openDevice(args.get("--backend").value_or(""), settings);
 }
 

@@ -12,6 +12,7 @@
 #include "ir/Graph.h"
 #include "runtime/Device.h"
 #include "runtime/Plan.h"
+#include "support/GuardedMemory.h"
 #include "tools/cli/Args.h"
 
 namespace ingot::cli {
@@ -24,6 +25,9 @@ struct DeviceSettings {
   // CPU backends' worker threads, the calling thread included; 0: the
   // backend's default (INGOT_THREADS, else every online CPU).
   unsigned threads = 0;
+  // --guard-pages after|before: the llvm backend's buffers against
+  // inaccessible pages (rt::HostDevice).
+  std::optional<GuardSide> guard;
 };
 
 struct BackendEntry {
@@ -47,13 +51,15 @@ struct OpenDevice {
 // contains TEXT, ignoring case); empty picks the fastest backend that has a
 // device. Errors say which backends and devices exist.
 Expected<OpenDevice> openDevice(const std::string& spec, const DeviceSettings& settings = {});
-// --threads N (1..1024) when given.
-Expected<DeviceSettings> parseDeviceSettings(const std::optional<std::string>& threads);
+// --threads N (1..1024) and --guard-pages SIDE when given.
+Expected<DeviceSettings> parseDeviceSettings(const ParsedArgs& args);
 // The device named by --backend (default: the fastest), set up per --threads.
 Expected<OpenDevice> openDeviceFromFlags(const ParsedArgs& args);
-// `spec` with the --backend and --threads flags that openDeviceFromFlags
-// reads, first in its flag table.
+// `spec` with the --backend, --threads and --guard-pages flags that
+// openDeviceFromFlags reads, first in its flag table.
 CommandSpec withDeviceFlags(CommandSpec spec);
+// The --guard-pages flag alone (for commands that open devices their own way).
+FlagSpec guardPagesFlag();
 
 // Compiles `g` for the device's backend and runs it once.
 Expected<std::vector<Tensor>> compileAndRun(const OpenDevice& dev, const ir::Graph& g,

@@ -75,10 +75,12 @@ Status writeJson(const std::string& path, const std::vector<CaseResult>& results
 
 int conformanceMain(const ParsedArgs& args, CliIO& io) {
   std::string backendArg = args.get("--backend").value_or("all");
+  auto settings = parseDeviceSettings(args);
+  if (!settings.ok()) return reportError(settings.status(), io);
   std::vector<OpenDevice> devices;
   if (backendArg == "all") {
     for (const auto& b : backendTable()) {
-      auto d = openDevice(b.name);
+      auto d = openDevice(b.name, *settings);
       if (d.ok()) devices.push_back(std::move(*d));
       else io.out << fmt::format("skipping backend {}: {}\n", b.name, d.status().message());
     }
@@ -89,7 +91,7 @@ int conformanceMain(const ParsedArgs& args, CliIO& io) {
     const bool list = backendArg.find(',') != std::string::npos;
     std::stringstream names(backendArg);
     for (std::string name; std::getline(names, name, ',');) {
-      auto d = openDevice(name);
+      auto d = openDevice(name, *settings);
       if (d.ok()) devices.push_back(std::move(*d));
       else if (list && findBackend(name)) io.out << fmt::format("skipping backend {}: {}\n", name, d.status().message());
       else return reportError(d.status(), io);
@@ -184,6 +186,7 @@ Command conformanceCommand() {
               {"--skip-ops", "", "skip the op table"},
               {"--json", "FILE", "write every case's outcome as JSON"},
               {"--verbose", "", "also list expected failures"},
+              guardPagesFlag(),
           },
           "Exit code 1 when a case fails that is not listed as an expected failure, or a listed case passes. "
           "A gradient case a backend cannot compile (an op or dtype it does not support) is listed as a skip "
