@@ -58,17 +58,14 @@ Status HostDevice::execute(const Executable& exe, const Plan& plan, std::span<Bu
   // One plan at a time per device (the pool is not reentrant either); the
   // scratch vectors are reused so a run allocates nothing.
   std::lock_guard<std::mutex> lock(executeMutex_);
-  std::vector<HostBuffer*>& hb = hostBuffers_;
+  std::span<Buffer* const> hb = buffers;
   std::vector<std::byte*>& bind = bindings_;
   std::vector<uint64_t>& sizes = bindingBytes_;
-  hb.assign(buffers.size(), nullptr);
-  for (size_t i = 0; i < buffers.size(); ++i) {
-    hb[i] = dynamic_cast<HostBuffer*>(buffers[i]);
-    if (!hb[i]) return runtimeError("{}: buffer {} is not host memory", info_.id(), i);
-  }
+  for (size_t i = 0; i < hb.size(); ++i)
+    if (!hb[i] || !hb[i]->hostData()) return runtimeError("{}: buffer {} is not host memory", info_.id(), i);
   for (const PlanStep& step : plan.steps) {
     if (const auto* copy = std::get_if<CopyStep>(&step)) {
-      std::memmove(hb[copy->dst]->data() + copy->dstOffset, hb[copy->src]->data() + copy->srcOffset,
+      std::memmove(hb[copy->dst]->hostData() + copy->dstOffset, hb[copy->src]->hostData() + copy->srcOffset,
                    copy->bytes);
       continue;
     }
@@ -80,7 +77,7 @@ Status HostDevice::execute(const Executable& exe, const Plan& plan, std::span<Bu
       // buffer smaller than planned cannot be overrun.
       if (r.offset > hb[r.buffer]->size() || r.bytes > hb[r.buffer]->size() - r.offset)
         return runtimeError("{}: binding overflows buffer {}", info_.id(), r.buffer);
-      bind.push_back(hb[r.buffer]->data() + r.offset);
+      bind.push_back(hb[r.buffer]->hostData() + r.offset);
       sizes.push_back(r.bytes);
     }
     Status s = host->kernel(d.kernel)(HostKernelArgs{bind, sizes, d, pool_.get()});

@@ -56,6 +56,7 @@ class HostBuffer final : public Buffer {
   Status upload(const void* src, uint64_t bytes, uint64_t offset) override;
   Status download(void* dst, uint64_t bytes, uint64_t offset) const override;
   std::byte* data() { return data_; }
+  std::byte* hostData() override { return data_; }
 
  private:
   std::vector<std::byte> owned_;  // empty for a view
@@ -86,7 +87,6 @@ class HostDevice final : public Device {
   std::unique_ptr<ThreadPool> pool_;
   std::optional<GuardSide> guard_;
   std::mutex executeMutex_;
-  std::vector<HostBuffer*> hostBuffers_;  // execute()'s scratch, reused
   std::vector<std::byte*> bindings_;
   std::vector<uint64_t> bindingBytes_;
 };
