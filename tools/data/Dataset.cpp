@@ -20,7 +20,8 @@ Shape Split::sampleShape() const {
 
 namespace {
 
-Expected<Tensor> featuresToF32(const Tensor& x, const std::string& name) {
+// Features, or float targets (`what` says which, for the message).
+Expected<Tensor> toF32(const Tensor& x, const std::string& name, const char* what) {
   if (x.dtype() == DType::F32) return x;
   Tensor out(DType::F32, x.shape());
   float* dst = out.data<float>();
@@ -37,7 +38,7 @@ Expected<Tensor> featuresToF32(const Tensor& x, const std::string& name) {
     const T* src = x.data<T>();
     for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[i]);
   });
-  if (!computable) return unsupported("{}: features of dtype {} are not supported", name, dtypeName(x.dtype()));
+  if (!computable) return unsupported("{}: {} of dtype {} are not supported", name, what, dtypeName(x.dtype()));
   return out;
 }
 
@@ -145,11 +146,11 @@ Expected<Split> makeSplit(const Tensor& features, const Tensor& labels, const st
   if (labels.shape()[0] != n)
     return invalidInput("{} has {} labels but {} has {} samples", labelsName, labels.shape()[0], featuresName, n);
   Split s;
-  INGOT_ASSIGN_OR_RETURN(s.features, featuresToF32(features, featuresName));
+  INGOT_ASSIGN_OR_RETURN(s.features, toF32(features, featuresName, "features"));
   // One feature per sample is a column, so every sample has a shape.
   if (s.features.rank() == 1) s.features = s.features.reshaped({n, 1});
   if (targets) {
-    INGOT_ASSIGN_OR_RETURN(s.labels, featuresToF32(labels, labelsName));
+    INGOT_ASSIGN_OR_RETURN(s.labels, toF32(labels, labelsName, "targets"));
     if (s.labels.rank() == 1) s.labels = s.labels.reshaped({n, 1});
     const std::span<const float> v = s.labels.values<float>();
     for (size_t i = 0; i < v.size(); ++i)
