@@ -12,6 +12,7 @@
 #include <cmath>
 #include <random>
 
+#include "tests/unit/backends/clike_test_graphs.h"
 #include "backends/common/ProgramBuilder.h"
 #include "backends/reference/ReferenceBackend.h"
 #include "backends/vulkan/SpirvCompiler.h"
@@ -164,22 +165,9 @@ TEST_CASE("vulkan: integer, bool and cast kernels match the reference exactly") 
              0);
 }
 
-// Index arithmetic is 32-bit where it provably fits (clike::Emitter); i64
-// tensor values -- Gather indices as loaded, negative ones counting from the
-// end, i64 arithmetic, ArgMax's result -- stay 64-bit.
+// The i64 values of clike_test_graphs.h stay 64-bit where index arithmetic is 32-bit.
 TEST_CASE("vulkan: i64 values used as indices and i64 arithmetic match the reference exactly") {
-  checkGraph(R"(graph @idx {
-  input %x : f32[40,3]
-  input %i : i64[12]
-  input %j : i32[5,2]
-  %g = Gather(%x, %i) {axis = 0} : f32[12,3]
-  %h = Gather(%x, %j) {axis = 0} : f32[5,2,3]
-  %a = ArgMax(%g) {axis = 0, keepdims = 0} : i64[3]
-  %p = Mul(%i, %i) : i64[12]
-  %q = Sub(%p, %i) : i64[12]
-  output %g, %h, %a, %q
-})",
-             0);
+  checkGraph(clike_test::kI64IndexGraph, 0);
 }
 
 TEST_CASE("vulkan: reductions and softmax match the reference") {
