@@ -4,12 +4,19 @@
 //   training step of 784->128(relu)->10(softmax) with cross-entropy at batch
 //   32 and 128; each at 1 and 2 threads (the device's thread pool).
 // Every number is the median of repeated runs after a warm-up.
-//   gemm_bench [--threads 1,2] [--quick] [--loops] [--profile]
+//   gemm_bench [--threads 1,2] [--quick] [--loops] [--profile] [--slp-everywhere]
+//              [--compile N]
 // --loops compiles contractions with phase 1's loop nests
-// (LlvmOptions::loopContractions): the "before" numbers.
+// (LlvmOptions::loopContractions): the "before" numbers; --slp-everywhere
+// runs the SLP vectorizer on every kernel, as LLVM's O3 does.
+// --compile N times, instead, the JIT compilation (lowering, IR emission, the
+// O3 pipeline, machine code) of the MLP at batch 64 and of its training step
+// at batch 32, N times each, with SLP only on scalar functions (the default)
+// and with O3's SLP everywhere (LlvmOptions::slpEverywhere), interleaved.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <random>
@@ -175,11 +182,58 @@ double inferSeconds(rt::Device& device, int64_t batch) {
   return timeRuns(*s, 200);
 }
 
+struct Stat {
+  double median, min, max;
+};
+Stat summarize(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return {v[v.size() / 2], v.front(), v.back()};
+}
+
+void compileTimes(int n) {
+  auto inference = mlp(64);
+  auto trainModel = mlp(32);
+  passes::TrainingOptions training;
+  training.loss = passes::LossKind::CrossEntropy;
+  auto step = passes::buildTrainingStep(*trainModel, training);
+  if (!step.ok()) die(step.status().message());
+  const std::pair<const char*, const ir::Graph*> graphs[] = {{"mlp inference b64", inference.get()},
+                                                               {"mlp train step b32", step->graph.get()}};
+  for (const auto& [label, graph] : graphs) {
+    // [setting][what]: total, lowering + IR emission, O3, machine code.
+    std::vector<double> ms[2][4];
+    for (int i = 0; i < n; ++i) {
+      for (int everywhere = 0; everywhere < 2; ++everywhere) {
+        backends::llvm_backend::LlvmOptions options = gOptions;
+        options.slpEverywhere = everywhere;
+        backends::llvm_backend::CompileStats stats;
+        const auto t0 = std::chrono::steady_clock::now();
+        auto program = backends::llvm_backend::compileGraph(*graph, options, &stats);
+        if (!program.ok()) die(program.status().message());
+        ms[everywhere][0].push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        ms[everywhere][1].push_back(stats.codegenMs);
+        ms[everywhere][2].push_back(stats.optimizeMs);
+        ms[everywhere][3].push_back(stats.jitMs);
+      }
+    }
+    for (int everywhere = 0; everywhere < 2; ++everywhere) {
+      std::printf("%-20s SLP %-10s", label, everywhere ? "everywhere" : "scalar");
+      const char* names[] = {"total", "emit", "O3", "codegen"};
+      for (int w = 0; w < 4; ++w) {
+        Stat st = summarize(ms[everywhere][w]);
+        std::printf("  %s %6.1f [%5.1f..%5.1f]", names[w], st.median, st.min, st.max);
+      }
+      std::printf(" ms (median [min..max] of %d)\n", n);
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<unsigned> threads{1, 2};
   bool quick = false;
+  int compileRuns = 0;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--threads" && i + 1 < argc) {
@@ -195,10 +249,18 @@ int main(int argc, char** argv) {
       gProfile = true;
     } else if (a == "--loops") {
       gOptions.loopContractions = true;
+    } else if (a == "--slp-everywhere") {
+      gOptions.slpEverywhere = true;
+    } else if (a == "--compile" && i + 1 < argc) {
+      compileRuns = std::max(1, std::atoi(argv[++i]));
     } else {
-      std::printf("usage: gemm_bench [--threads 1,2] [--quick] [--loops] [--profile]\n");
+      std::printf("usage: gemm_bench [--threads 1,2] [--quick] [--loops] [--profile] [--slp-everywhere] [--compile N]\n");
       return a == "--help" ? 0 : 2;
     }
+  }
+  if (compileRuns > 0) {
+    compileTimes(compileRuns);
+    return 0;
   }
   for (unsigned t : threads) {
     auto device = makeDevice(t);

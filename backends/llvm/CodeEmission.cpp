@@ -72,7 +72,7 @@ Expected<EmittedModule> buildOptimizedModule(const ir::Graph& g, const CodeOptio
   // libmvec only where the chosen CPU has AVX2 (its entry points need it).
   ::llvm::StringMap<bool> features;
   features["avx2"] = target.vectorBytes >= 32;
-  optimizeModule(*em.built.module, *em.tm, level, vectorMathLibrary(features) != nullptr);
+  optimizeModule(*em.built.module, *em.tm, level, {vectorMathLibrary(features) != nullptr, false});
   return em;
 }
 

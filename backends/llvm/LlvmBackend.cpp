@@ -105,7 +105,7 @@ Expected<JitKernels> compileDispatches(std::vector<kir::Dispatch> dispatches, co
   impl->fns.assign(dispatches.size(), nullptr);
   if (impl->stats.compiled > 0) {
     t0 = std::chrono::steady_clock::now();
-    optimizeModule(*mod, **tm, level, vectorMathLibrary(features) != nullptr);
+    optimizeModule(*mod, **tm, level, {vectorMathLibrary(features) != nullptr, options.slpEverywhere});
     impl->stats.optimizeMs = msSince(t0);
     if (options.keepIr) {
       ::llvm::raw_string_ostream os(impl->ir);

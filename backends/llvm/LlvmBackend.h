@@ -39,6 +39,10 @@ struct LlvmOptions {
   // Phase 1's plain loop nests for contractions instead of the register-
   // blocked micro-kernels: the baseline bench/gemm_bench compares with.
   bool loopContractions = false;
+  // LLVM's O3 placement of the SLP vectorizer (every function) instead of
+  // only the functions the loop vectorizer left scalar (ModuleBuilder.cpp):
+  // the compile-time baseline bench/gemm_bench --compile compares with.
+  bool slpEverywhere = false;
   // Run kernels with subnormals flushed to zero (FloatEnvironment.h says why).
   bool flushDenormals = true;
 };

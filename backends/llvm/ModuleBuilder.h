@@ -34,8 +34,13 @@ double msSince(std::chrono::steady_clock::time_point t0);
 // "libmvec.so.1" when glibc's vector math library can be used on a CPU with
 // these features (AVX2), else null.
 const char* vectorMathLibrary(const ::llvm::StringMap<bool>& features);
-// The standard per-module O0..O3 pipeline for the target machine.
-void optimizeModule(::llvm::Module& m, ::llvm::TargetMachine& tm, int level, bool vectorMath);
+// The per-module O0..O3 pipeline for the target machine (ModuleBuilder.cpp
+// says where it departs from LLVM's).
+struct PipelineOptions {
+  bool vectorMath = false;     // calls into libmvec (vectorMathLibrary)
+  bool slpEverywhere = false;  // LlvmOptions::slpEverywhere
+};
+void optimizeModule(::llvm::Module& m, ::llvm::TargetMachine& tm, int level, const PipelineOptions& options);
 // The symbol of dispatch i's function.
 std::string symbolName(size_t i, const std::string& dispatch);
 
