@@ -37,11 +37,12 @@ namespace {
 backends::llvm_backend::LlvmOptions gOptions;  // set once from the command line
 bool gProfile = false;                          // --profile: time each kernel of the training step
 
-// Per-kernel wall time, collected by wrapping a host executable's kernels.
+// Per-kernel wall time of every call, collected by wrapping a host
+// executable's kernels (reported as medians: on a shared machine a mean is
+// dominated by the calls that were preempted).
 struct KernelProfile {
   std::vector<std::string> names;
-  std::vector<double> seconds;
-  std::vector<long> calls;
+  std::vector<std::vector<double>> seconds;
 };
 
 std::shared_ptr<const rt::Executable> profiled(std::shared_ptr<const rt::Executable> exe, KernelProfile& prof) {
@@ -50,13 +51,11 @@ std::shared_ptr<const rt::Executable> profiled(std::shared_ptr<const rt::Executa
   std::vector<rt::HostKernel> kernels;
   for (size_t i = 0; i < host->numKernels(); ++i) {
     prof.names.push_back(host->kernelName(i));
-    prof.seconds.push_back(0);
-    prof.calls.push_back(0);
+    prof.seconds.emplace_back();
     kernels.push_back([inner = host->kernel(i), &prof, i](const rt::HostKernelArgs& args) {
       auto t0 = std::chrono::steady_clock::now();
       Status st = inner(args);
-      prof.seconds[i] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      ++prof.calls[i];
+      prof.seconds[i].push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
       return st;
     });
   }
@@ -169,8 +168,16 @@ double trainStepSeconds(rt::Device& device, int64_t batch) {
   if (!s->setInput(step->input, randomTensor({batch, 784}, rng)).isOk() || !s->setInput(step->labels, labels).isOk())
     die("inputs");
   const double t = timeRuns(*s, 200);
-  for (size_t i = 0; i < prof.names.size(); ++i)
-    std::printf("    %-40s %8.2f us\n", prof.names[i].c_str(), prof.seconds[i] / std::max(1L, prof.calls[i]) * 1e6);
+  double sum = 0;
+  for (size_t i = 0; i < prof.names.size(); ++i) {
+    std::vector<double>& v = prof.seconds[i];
+    if (v.empty()) continue;
+    std::sort(v.begin(), v.end());
+    sum += v[v.size() / 2];
+    std::printf("    %-40s %8.2f us (median of %zu; %.2f..%.2f)\n", prof.names[i].c_str(), v[v.size() / 2] * 1e6,
+                v.size(), v.front() * 1e6, v.back() * 1e6);
+  }
+  if (!prof.names.empty()) std::printf("    %-40s %8.2f us\n", "sum of the medians", sum * 1e6);
   return t;
 }
 

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -23,6 +24,7 @@
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Module.h>
 
+#include "ir/kernel/IndexRange.h"
 #include "ir/kernel/Kernel.h"
 #include "support/Status.h"
 
@@ -129,6 +131,8 @@ class KernelEmitter {
   // whether loads are guarded); cleared per statement, so a value is only
   // reused where it dominates.
   std::unordered_map<int64_t, llvm::Value*> memo_;
+  // Value ranges of the dispatch's integer expressions (for a valid dispatch).
+  std::optional<kir::IndexRanges> ranges_;
 };
 
 // The contraction's loop nest with the epilogue body at each grid point

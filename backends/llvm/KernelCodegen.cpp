@@ -109,13 +109,16 @@ Expected<llvm::Value*> KernelEmitter::emitExprUncached(kir::ExprId id, bool guar
       const auto bi = static_cast<int32_t>(e.i);
       if (bi < 0 || static_cast<size_t>(bi) >= d_.bindings.size())
         return fail(fmt::format("load from missing binding ${}", e.i));
-      if (guarded) {
+      const int64_t n = d_.bindings[static_cast<size_t>(bi)].elements();
+      if (guarded && n == 0) return llvm::Constant::getNullValue(ty);
+      if (guarded && !(ranges_ && ranges_->expr(e.a).within(0, n - 1))) {
         // A load under a select's branch: the interpreter only evaluates the
         // branch taken, so its index may be out of range when not taken
         // (padding, gathers). Clamping it into the binding makes evaluating
-        // both branches safe, and the select stays branch-free.
-        const int64_t n = d_.bindings[static_cast<size_t>(bi)].elements();
-        if (n == 0) return llvm::Constant::getNullValue(ty);
+        // both branches safe, and the select stays branch-free. An index the
+        // analysis bounds inside the binding (relu's x[i] in select(x < 0, 0,
+        // x[i])) needs no clamp, which would turn a vector load into one
+        // load per lane.
         index = b_.CreateIntrinsic(llvm::Intrinsic::smax, {b_.getInt64Ty()}, {index, b_.getInt64(0)});
         index = b_.CreateIntrinsic(llvm::Intrinsic::smin, {b_.getInt64Ty()}, {index, b_.getInt64(n - 1)});
       }
@@ -264,6 +267,9 @@ Expected<llvm::Function*> KernelEmitter::emit(const std::string& fnName) {
   }
   vars_.assign(d_.vars.size(), nullptr);
   accSlots_.assign(d_.vars.size(), nullptr);
+  // Index ranges need a well-formed dispatch; a malformed one is reported by
+  // the emission below, and meanwhile every guarded load is clamped.
+  if (d_.validate().isOk()) ranges_ = kir::IndexRanges::analyze(d_);
   Status st = emitBody();
   if (!st.isOk()) {
     fn_->eraseFromParent();
