@@ -277,7 +277,7 @@ int main(int argc, char** argv) {
       double s = gemmSeconds(*device, n, n, n, false, false, false);
       std::printf("gemm %4lld^3            %8.3f ms  %6.1f GFLOP/s\n", (long long)n, s * 1e3, 2.0 * n * n * n / s * 1e-9);
     }
-    for (int64_t b : {1, 32, 64, 128, 1024}) {
+    for (int64_t b : {1, 32, 64, 128, 256, 512, 1024}) {
       double s = gemmSeconds(*device, b, 128, 784, false, true, true);
       std::printf("dense x[%4lld,784]W^T+b relu %8.4f ms  %6.1f GFLOP/s\n", (long long)b, s * 1e3,
                   2.0 * b * 128 * 784 / s * 1e-9);

@@ -42,6 +42,13 @@ namespace {
 constexpr int64_t kPackBytes = 512 * 1024;   // B at least this large (and M >= 4 tiles) is packed
 constexpr int64_t kBlockBytes = 192 * 1024;  // A rows swept per row block (L2-resident)
 constexpr double kFlopsPerNs = 40;            // rough single-thread speed, for KernelInfo::nsPerUnit
+// A at least this large goes to the outer-product form (B packed per call)
+// rather than the dot form: the dot form re-reads every A row from L2 for
+// each 4-column tile, and once A is a few times L2 that costs more than
+// packing B. gemm_bench, dense x[M,784]·Wᵀ (1 thread, load ~5, two runs):
+// M = 512: dot 67/63, outer 79/77 GFLOP/s; M = 1024: dot 66/59, outer
+// 76/78; M <= 256 within noise of each other, M <= 64 dot ahead.
+constexpr int64_t kDotMaxABytes = 1536 * 1024;
 
 class MicroGemm : public GemmBase {
  public:
@@ -238,6 +245,7 @@ class DotGemm : public MicroGemm {
 
   Expected<bool> emit() {
     if (c_.aStrideK != 1 || c_.bStrideK != 1 || c_.bStrideN == 1 || !setup()) return false;
+    if (c_.m * c_.k * esize_ >= kDotMaxABytes) return false;
     const bool wide = e_.target().vectorRegisters >= 32;
     mr_ = wide ? 4 : 3;
     nc_ = wide ? 6 : 4;

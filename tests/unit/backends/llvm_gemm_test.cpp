@@ -162,6 +162,8 @@ std::vector<Gemm> largeGemms() {
       gemms.push_back(plain(61, 131, 1031, transB, transA));  // B 540 KB: packed
       gemms.push_back(plain(97, 257, 300, transB, transA));   // B in place, several row blocks
       gemms.push_back(plain(67, 37, 1000, transB, transA));
+      // A 1.65 MB: A·Bᵀ leaves the dot form for the outer-product one.
+      gemms.push_back(plain(523, 29, 790, transB, transA));
     }
   Gemm bg = plain(13, 35, 40, false);
   bg.batch = {2, 3};
