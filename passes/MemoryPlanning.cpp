@@ -99,8 +99,11 @@ std::string_view storageClassName(StorageClass c) {
   return "?";
 }
 
-Expected<MemoryPlan> planMemory(const ir::Graph& g, const LoweredGraph& lowered, const MemoryPlanOptions& options) {
+Expected<MemoryPlan> planMemory(const ir::Graph& g, const LoweredGraph& lowered, const MemoryPlanOptions& given) {
+  MemoryPlanOptions options = given;
+  if (options.ownBuffers) options.reuse = false;
   MemoryPlan plan;
+  plan.ownBuffers = options.ownBuffers;
   auto place = [&](const ir::Value* v, StorageClass c) {
     auto [it, fresh] = plan.placements.try_emplace(v);
     if (fresh) {

@@ -50,6 +50,11 @@ struct ValuePlacement {
 struct MemoryPlanOptions {
   uint64_t alignment = 64;
   bool reuse = true;    // false: every temporary gets its own bytes
+  // Every temporary in a runtime buffer of its own rather than at an offset
+  // in the shared arena (implies no reuse): with --guard-pages each one then
+  // sits against an inaccessible page, so a kernel overrunning a temporary
+  // faults instead of touching its neighbour.
+  bool ownBuffers = false;
   bool inPlace = true;
   bool stateInPlace = true;  // state updates written into the parameter's buffer where safe
 };
@@ -64,6 +69,7 @@ struct MemoryPlan {
   size_t temporaryCount = 0;
   size_t inPlaceCount = 0;
   size_t stateInPlaceCount = 0;  // state updates with no copy
+  bool ownBuffers = false;       // MemoryPlanOptions::ownBuffers
 
   const ValuePlacement* find(const ir::Value* v) const {
     auto it = placements.find(v);

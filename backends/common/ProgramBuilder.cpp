@@ -37,7 +37,16 @@ class PlanLayout {
       const passes::ValuePlacement* p = memory_.find(o);
       if (p && p->storage == passes::StorageClass::Output && !bufferOf_.count(o)) ownBuffer(o, rt::BufferRole::Output);
     }
-    if (memory_.arenaBytes > 0) {
+    if (memory_.ownBuffers) {
+      // Each temporary alone (MemoryPlanOptions::ownBuffers), in the order
+      // the dispatches first bind them.
+      for (const passes::LoweredDispatch& ld : lowered_.dispatches)
+        for (const ir::Value* v : ld.values) {
+          const passes::ValuePlacement* p = memory_.find(v);
+          if (p && p->storage == passes::StorageClass::Temporary && !p->stateOf && !bufferOf_.count(v))
+            ownBuffer(v, rt::BufferRole::Temporary);
+        }
+    } else if (memory_.arenaBytes > 0) {
       arena_ = static_cast<uint32_t>(plan_.buffers.size());
       plan_.buffers.push_back(rt::PlanBuffer{"activations", memory_.arenaBytes, rt::BufferRole::Temporary, -1});
     }

@@ -139,7 +139,9 @@ Expected<JitKernels> compileDispatches(std::vector<kir::Dispatch> dispatches, co
 }
 
 Expected<rt::Program> compileGraph(const ir::Graph& g, const LlvmOptions& options, CompileStats* stats) {
-  INGOT_ASSIGN_OR_RETURN(LoweredProgram lp, compileToDispatches(g));
+  backends::PipelineOptions pipeline;
+  pipeline.memory.ownBuffers = options.temporaryBuffers;
+  INGOT_ASSIGN_OR_RETURN(LoweredProgram lp, compileToDispatches(g, pipeline));
   std::vector<kir::Dispatch> dispatches;
   for (auto& ld : lp.lowered.dispatches) dispatches.push_back(std::move(ld.dispatch));
   INGOT_ASSIGN_OR_RETURN(JitKernels kernels, compileDispatches(std::move(dispatches), options));

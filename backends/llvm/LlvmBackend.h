@@ -43,6 +43,10 @@ struct LlvmOptions {
   // only the functions the loop vectorizer left scalar (ModuleBuilder.cpp):
   // the compile-time baseline bench/gemm_bench --compile compares with.
   bool slpEverywhere = false;
+  // Every temporary in its own runtime buffer instead of the shared arena
+  // (passes::MemoryPlanOptions::ownBuffers): with DeviceOptions::guard the
+  // guard pages then separate temporaries from each other too.
+  bool temporaryBuffers = false;
   // Run kernels with subnormals flushed to zero (FloatEnvironment.h says why).
   bool flushDenormals = true;
 };

@@ -17,19 +17,25 @@ const std::vector<BackendEntry>& backendTable() {
   static const std::vector<BackendEntry> table = {
       {"reference", "reference interpreter kernels, node by node (the oracle)", 0,
        [](const DeviceSettings&) { return backends::reference::makeDeviceProvider(); },
-       &backends::reference::compileGraph},
+       [](const ir::Graph& g, const DeviceSettings&) { return backends::reference::compileGraph(g); }},
       {"lowered", "the full pipeline (fusion, lowering, memory planning), dispatches interpreted", -1,
-       [](const DeviceSettings&) { return backends::lowered::makeDeviceProvider(); }, &backends::lowered::compileGraph},
+       [](const DeviceSettings&) { return backends::lowered::makeDeviceProvider(); },
+       [](const ir::Graph& g, const DeviceSettings&) { return backends::lowered::compileGraph(g); }},
       {"llvm", "LLVM-compiled native code for the host CPU", 10,
        [](const DeviceSettings& s) {
          return backends::llvm_backend::makeDeviceProvider(backends::llvm_backend::DeviceOptions{s.threads, s.guard});
        },
-       [](const ir::Graph& g) { return backends::llvm_backend::compileGraph(g); }},
+       [](const ir::Graph& g, const DeviceSettings& s) {
+         backends::llvm_backend::LlvmOptions options;
+         options.temporaryBuffers = s.guard.has_value();
+         return backends::llvm_backend::compileGraph(g, options);
+       }},
       {"vulkan", "GLSL compute shaders as SPIR-V on a Vulkan device (lavapipe on CPUs)", 5,
-       [](const DeviceSettings&) { return backends::vulkan::makeDeviceProvider(); }, &backends::vulkan::compileGraph},
+       [](const DeviceSettings&) { return backends::vulkan::makeDeviceProvider(); },
+       [](const ir::Graph& g, const DeviceSettings&) { return backends::vulkan::compileGraph(g); }},
       {"opencl", "OpenCL C kernels on an OpenCL device (PoCL on CPUs)", 4,
        [](const DeviceSettings&) { return backends::opencl::makeDeviceProvider(); },
-       [](const ir::Graph& g) { return backends::opencl::compileGraph(g); }},
+       [](const ir::Graph& g, const DeviceSettings&) { return backends::opencl::compileGraph(g); }},
   };
   return table;
 }
@@ -123,7 +129,7 @@ Expected<OpenDevice> openDevice(const std::string& spec, const DeviceSettings& s
     if (!nameFilter.empty()) {
       std::string names;
       for (auto& d : *devices) {
-        if (lower(d->info().name).find(lower(nameFilter)) != std::string::npos) return OpenDevice{b, std::move(d)};
+        if (lower(d->info().name).find(lower(nameFilter)) != std::string::npos) return OpenDevice{b, std::move(d), settings};
         names += fmt::format("{}{} ('{}')", names.empty() ? "" : ", ", d->info().id(), d->info().name);
       }
       reasons += fmt::format("\n  {}: no device named like '{}' (devices: {})", b->name, nameFilter,
@@ -135,14 +141,14 @@ Expected<OpenDevice> openDevice(const std::string& spec, const DeviceSettings& s
       reasons += fmt::format("\n  {}: no device {} ({} found)", b->name, i, devices->size());
       continue;
     }
-    return OpenDevice{b, std::move((*devices)[i])};
+    return OpenDevice{b, std::move((*devices)[i]), settings};
   }
   return invalidInput("no usable device for '{}':{}", spec.empty() ? "auto" : spec, reasons);
 }
 
 Expected<std::vector<Tensor>> compileAndRun(const OpenDevice& dev, const ir::Graph& g,
                                             const TensorMap& inputs) {
-  INGOT_ASSIGN_OR_RETURN(rt::Program program, dev.backend->compile(g));
+  INGOT_ASSIGN_OR_RETURN(rt::Program program, dev.compile(g));
   INGOT_ASSIGN_OR_RETURN(std::unique_ptr<rt::Session> session,
                          rt::Session::create(*dev.device, program.executable, std::move(program.plan)));
   for (const auto& [name, t] : inputs) INGOT_RETURN_IF_ERROR(session->setInput(name, t));

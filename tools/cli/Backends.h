@@ -35,7 +35,9 @@ struct BackendEntry {
   std::string description;
   int speedRank = 0;  // higher is faster; `ingot run` without --backend picks the fastest available
   std::function<std::unique_ptr<rt::DeviceProvider>(const DeviceSettings&)> makeProvider;
-  std::function<Expected<rt::Program>(const ir::Graph&)> compile;
+  // The compiler side; the settings matter where a device option needs the
+  // plan's help (--guard-pages: every temporary in its own buffer).
+  std::function<Expected<rt::Program>(const ir::Graph&, const DeviceSettings&)> compile;
 };
 
 const std::vector<BackendEntry>& backendTable();
@@ -46,6 +48,14 @@ std::string backendNames();  // "reference, llvm, ..."
 struct OpenDevice {
   const BackendEntry* backend = nullptr;
   std::unique_ptr<rt::Device> device;
+  DeviceSettings settings;  // what the device was opened with
+  // Compiles `g` for this device's backend, as the settings require.
+  Expected<rt::Program> compile(const ir::Graph& g) const { return backend->compile(g, settings); }
+  // compile() as a function object (for the trainer and evaluator); it
+  // refers to this OpenDevice, which must outlive it.
+  std::function<Expected<rt::Program>(const ir::Graph&)> compiler() const {
+    return [this](const ir::Graph& g) { return compile(g); };
+  }
 };
 // `spec` is "NAME", "NAME:INDEX" or "NAME:TEXT" (the first device whose name
 // contains TEXT, ignoring case); empty picks the fastest backend that has a

@@ -174,7 +174,7 @@ int bench(const ParsedArgs& args, CliIO& io) {
   if (!inputs.ok()) return reportError(inputs.status(), io);
 
   const auto compileStart = std::chrono::steady_clock::now();
-  auto program = device->backend->compile(*graph);
+  auto program = device->compile(*graph);
   if (!program.ok()) return reportError(program.status().withContext(path), io);
   const double compileMs =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - compileStart).count();

@@ -34,7 +34,7 @@ int evalModel(const ParsedArgs& args, CliIO& io) {
   if (split.size() == 0) return reportError(invalidInput("{}: no samples to evaluate", data->name), io);
   batch = std::min(batch, split.size());
   auto evaluator =
-      train::Evaluator::create(model->atBatch, *loss, batch, device->backend->compile, *device->device);
+      train::Evaluator::create(model->atBatch, *loss, batch, device->compiler(), *device->device);
   if (!evaluator.ok()) return reportError(evaluator.status().withContext(path), io);
   const train::StepRunner& r = (*evaluator)->runner();
   const ir::Value* input = r.step().graph->findValue(r.step().input);

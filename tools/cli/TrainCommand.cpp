@@ -150,7 +150,7 @@ int trainModel(const ParsedArgs& args, CliIO& io) {
   options.training.optimizer = *optimizer;
   options.batching = {flags->batch, !args.has("--no-shuffle"), flags->seed};
   const auto compileStart = std::chrono::steady_clock::now();
-  auto trainer = train::Trainer::create(model->atBatch, device->backend->compile, *device->device, *data, options);
+  auto trainer = train::Trainer::create(model->atBatch, device->compiler(), *device->device, *data, options);
   if (!trainer.ok()) return reportError(trainer.status().withContext(path), io);
   train::Trainer& t = **trainer;
 

@@ -100,7 +100,7 @@ CaseResult failure(std::string suite, std::string name, std::string backend, con
 Expected<std::vector<Tensor>> compileAndRunCase(const cli::OpenDevice& d, const ir::Graph& g,
                                                 const cli::TensorMap& inputs, std::string suite, std::string name,
                                                 std::optional<CaseResult>& skip) {
-  auto program = d.backend->compile(g);
+  auto program = d.compile(g);
   if (!program.ok()) {
     if (program.status().kind() == ErrorKind::Unsupported)
       skip = CaseResult{std::move(suite), std::move(name), d.backend->name, Outcome::ExpectedFailure,
