@@ -52,7 +52,44 @@ Expected<std::unique_ptr<StepRunner>> StepRunner::create(const ModelAtBatch& mod
 
   INGOT_ASSIGN_OR_RETURN(rt::Program program, compile(sg));
   INGOT_ASSIGN_OR_RETURN(r->session_, rt::Session::create(device, program.executable, std::move(program.plan)));
+  INGOT_ASSIGN_OR_RETURN(r->binding_, r->bindSignature());
   return r;
+}
+
+Expected<StepRunner::Binding> StepRunner::bindSignature() {
+  const rt::Plan& plan = session_->plan();
+  Binding b;
+  b.inputs.assign(plan.inputs.size(), nullptr);
+  b.outputs.assign(plan.outputs.size(), nullptr);
+  bool features = false, labels = false;
+  for (size_t i = 0; i < plan.inputs.size(); ++i) {
+    const rt::TensorSlot& s = plan.inputs[i];
+    if (s.name == step_.input) {
+      b.features = i, features = true;
+      b.featureDType = s.dtype;
+      b.featureBytes = static_cast<uint64_t>(numElements(s.shape)) * dtypeSize(s.dtype);
+    } else if (s.name == step_.labels) {
+      b.labels = i, labels = true;
+      if (s.dtype != targets_.dtype() || s.shape != targets_.shape())
+        return internalError("the step's labels input is {}{}, the targets {}{}", dtypeName(s.dtype),
+                             shapeToString(s.shape), dtypeName(targets_.dtype()), shapeToString(targets_.shape()));
+    } else {
+      return internalError("the step has an input '{}' besides its features and labels", s.name);
+    }
+  }
+  if (!features || !labels) return internalError("the step lacks its features or labels input");
+  int found = 0;
+  for (size_t o = 0; o < plan.outputs.size(); ++o) {
+    const rt::TensorSlot& s = plan.outputs[o];
+    Tensor* out = s.name == step_.loss ? &lossOut_ : s.name == step_.correct ? &correctOut_ : nullptr;
+    if (!out) continue;
+    if (numElements(s.shape) != 1) return internalError("the step's output '{}' is not one element", s.name);
+    *out = Tensor(s.dtype, s.shape);
+    b.outputs[o] = out->rawData();
+    ++found;
+  }
+  if (found != 2) return internalError("the step lacks its loss or correct output");
+  return b;
 }
 
 int64_t StepRunner::targetsPerSample() const {
@@ -133,15 +170,17 @@ Status StepRunner::fillTargets(const Tensor& labels) {
 Expected<Totals> StepRunner::run(const data::Batch& batch) {
   if (batch.size != batch_) return internalError("a batch of {} samples fed to the step compiled for {}", batch.size, batch_);
   INGOT_RETURN_IF_ERROR(fillTargets(batch.labels));
-  INGOT_RETURN_IF_ERROR(session_->setInput(step_.input, batch.features));
-  INGOT_RETURN_IF_ERROR(session_->setInput(step_.labels, targets_));
-  INGOT_RETURN_IF_ERROR(session_->run());
-  INGOT_ASSIGN_OR_RETURN(Tensor loss, session_->output(step_.loss));
-  INGOT_ASSIGN_OR_RETURN(Tensor correct, session_->output(step_.correct));
+  if (batch.features.dtype() != binding_.featureDType || batch.features.byteSize() != binding_.featureBytes)
+    return invalidInput("a batch of features {}{} for the step's '{}' ({} bytes of {})", dtypeName(batch.features.dtype()),
+                        shapeToString(batch.features.shape()), step_.input, binding_.featureBytes,
+                        dtypeName(binding_.featureDType));
+  binding_.inputs[binding_.features] = batch.features.rawData();
+  binding_.inputs[binding_.labels] = targets_.rawData();
+  INGOT_RETURN_IF_ERROR(session_->runWithData(binding_.inputs, binding_.outputs));
   Totals t;
   t.samples = batch.size;
-  t.lossSum = loss.elementAsDouble(0) * static_cast<double>(batch.size);
-  t.hits = correct.elementAsDouble(0);
+  t.lossSum = lossOut_.elementAsDouble(0) * static_cast<double>(batch.size);
+  t.hits = correctOut_.elementAsDouble(0);
   t.hitDenominator = hitsPerSample_ * static_cast<double>(batch.size);
   return t;
 }

@@ -95,6 +95,20 @@ class StepRunner {
   passes::LossKind loss_ = passes::LossKind::CrossEntropy;
   std::unique_ptr<rt::Session> session_;
   Tensor targets_;  // labels converted to what the step's `labels` input wants
+  // The step's signature by position, for Session::runWithData: a batch's
+  // features and the targets are bound in place (no copy into the session
+  // on the host device), the loss and the hit count land in lossOut_ and
+  // correctOut_.
+  struct Binding {
+    size_t features = 0, labels = 0;
+    std::vector<const void*> inputs;
+    std::vector<void*> outputs;
+    uint64_t featureBytes = 0;
+    DType featureDType = DType::F32;
+  };
+  Expected<Binding> bindSignature();
+  Binding binding_;
+  Tensor lossOut_, correctOut_;
 };
 
 // The default loss for a model: cross-entropy when its output comes from a
