@@ -89,6 +89,13 @@ class Dialect {
   virtual std::string localIndex() const = 0;
   virtual std::string barrier() const = 0;
   virtual std::string localArray(const std::string& type, const std::string& name, int64_t rows, int64_t cols) const = 0;
+  // For the work-group reduction (Emitter::emitGroupReduction): the
+  // declaration of an n-element array in work-group local memory (a whole
+  // statement), and the number of invocations in the running work-group as
+  // an i32 expression, for a kernel generated for work-groups of `declared`
+  // (GLSL fixes the size in the shader; an OpenCL device may run fewer).
+  virtual std::string localVector(const std::string& type, const std::string& name, int64_t n) const = 0;
+  virtual std::string groupSize(int64_t declared) const = 0;
 };
 
 // Emits the body of one dispatch. Usage: declare the grid variables (named
@@ -145,6 +152,28 @@ class Emitter {
   uint64_t tiledInvocations(int64_t tile) const;
   // emitTiledContraction computes its indices in 32 bits (else 64).
   bool tiledIndexFitsI32(int64_t tile) const;
+  // The work-group reduction form (CLikeReduction.cpp), for dispatches
+  // whose work is a few outputs each reducing many elements: one work-group
+  // per grid point, whose invocations ("lanes") split every reduction loop
+  // of the body (each takes every lanes-th element), combine their partial
+  // accumulators in a tree in local memory with barriers, and all go on with
+  // the combined value; loops that only store (softmax's last loop) are
+  // split over the lanes as well, and the body's other stores run in lane 0.
+  // groupReductionLanes says whether it applies and with how many lanes (0:
+  // the dispatch keeps the point form); see the heuristic there.
+  struct GroupReductionOptions {
+    // Whether 64-bit integer values (accumulators, lets) may live across a
+    // barrier (lavapipe mishandles them: GlslShader.h).
+    bool wideIntegersAcrossBarriers = true;
+  };
+  int64_t groupReductionLanes(const GroupReductionOptions& options) const;
+  // Launch groupReductionInvocations(lanes) invocations in work-groups of
+  // `lanes` (work-groups are numbered like grid points; an OpenCL device may
+  // run smaller ones, the extra work-groups then compute nothing).
+  uint64_t groupReductionInvocations(int64_t lanes) const;
+  // The whole kernel body in that form (not followed by emitStatements);
+  // `localDecls` receives the local arrays' declarations.
+  Status emitGroupReduction(int64_t lanes, std::string& localDecls, int indent);
   // Renders an expression (temporaries go to the output at `indent`).
   Expected<std::string> expression(kir::ExprId id, int indent) { return expr(id, false, indent); }
   // What the index analysis found (which i64 expressions are 32-bit here).
@@ -182,6 +211,9 @@ class Emitter {
   // and returns a call of it.
   std::string call(const std::string& name, const std::string& definition, const std::vector<std::string>& args);
   std::string lit(DType t, double v) const;
+  // The identity of an associative combine (0, 1, the lowest or highest
+  // value of t) as a literal of t.
+  std::string identity(kir::BinaryOp op, DType t) const;
   void line(int indent, const std::string& s);
 
   const kir::Dispatch& d_;

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 
@@ -141,6 +142,11 @@ class OpenClDialect final : public clike::Dialect {
   std::string localArray(const std::string& type, const std::string& name, int64_t rows, int64_t cols) const override {
     return fmt::format("  __local {} {}[{}][{}];", type, name, rows, cols);
   }
+  std::string localVector(const std::string& type, const std::string& name, int64_t n) const override {
+    return fmt::format("  __local {} {}[{}];", type, name, n);
+  }
+  // The device may lower the work-group size below the kernel's (OpenClProgram.cpp).
+  std::string groupSize(int64_t) const override { return "(int)get_local_size(0)"; }
 };
 
 Expected<std::string> bufferType(DType t) {
@@ -190,17 +196,31 @@ Expected<ClSource> generateOpenCl(const kir::Dispatch& d, const ClOptions& optio
   const bool tiled = options.tiledContractions && d.contraction &&
                      (d.contraction->accDType == DType::F32 || d.contraction->accDType == DType::F64) &&
                      2 * d.contraction->m >= kTile && 2 * d.contraction->n >= kTile;
+  // The work-group reduction form for few outputs of long reductions
+  // (clike::Emitter::groupReductionLanes), when the option or
+  // INGOT_OPENCL_GROUP_REDUCTIONS=1 asks for it (=0 refuses it either way).
+  const char* groupEnv = std::getenv("INGOT_OPENCL_GROUP_REDUCTIONS");
+  const std::string groupSetting = groupEnv ? groupEnv : "";
+  const bool groupReductions = groupSetting == "1" || (options.groupReductions && groupSetting != "0");
+  const int64_t lanes = tiled || !groupReductions ? 0 : em.groupReductionLanes({});
   if (tiled) {
     out.localSize = static_cast<uint32_t>(kTile * kTile);
     out.fixedLocalSize = true;
     out.invocations = em.tiledInvocations(kTile);
     INGOT_RETURN_IF_ERROR(em.emitTiledContraction(kTile, prologue, 1));
     em.mutableCode() = prologue + em.code();
+  } else if (lanes > 0) {
+    // Not fixed: the kernel reads its work-group's size, and a device that
+    // runs fewer work-items per group leaves the extra groups idle.
+    out.localSize = static_cast<uint32_t>(lanes);
+    out.invocations = em.groupReductionInvocations(lanes);
+    INGOT_RETURN_IF_ERROR(em.emitGroupReduction(lanes, prologue, 1));
+    em.mutableCode() = prologue + em.code();
   } else {
     em.mutableCode() = prologue;
     INGOT_RETURN_IF_ERROR(em.emitPointPrologue(out.invocations, 1));
   }
-  INGOT_RETURN_IF_ERROR(em.emitStatements(d.body, 1));
+  if (lanes == 0) INGOT_RETURN_IF_ERROR(em.emitStatements(d.body, 1));
 
   for (const kir::Binding& b : d.bindings) out.usesF64 |= b.dtype == DType::F64;
   for (DType t : em.dtypesUsed()) out.usesF64 |= t == DType::F64;

@@ -20,7 +20,11 @@
 // A float contraction whose output is at least kTile/2 in both dimensions
 // runs in work-groups of kTile x kTile (exactly) with tiles of A and B in
 // local memory (clike::Emitter::emitTiledContraction); other contractions run
-// a plain loop over k per output element.
+// a plain loop over k per output element. Dispatches of few outputs with long
+// reductions run one work-group per grid point (clike::Emitter::
+// groupReductionLanes), in work-groups of localSize or fewer: the kernel
+// reads its work-group's size, and groups past the last grid point store
+// nothing.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +41,11 @@ inline constexpr int64_t kTile = 16;
 struct ClOptions {
   // Local-memory tiles for float contractions large enough to fill them.
   bool tiledContractions = true;
+  // One work-group per output for few outputs of long reductions
+  // (clike::Emitter::groupReductionLanes). Opt-in (or
+  // INGOT_OPENCL_GROUP_REDUCTIONS=1): on PoCL it was slower in every shape
+  // measured (a 100,000-element sum 118 -> 193 us), and no GPU was at hand.
+  bool groupReductions = false;
 };
 
 struct ClSource {

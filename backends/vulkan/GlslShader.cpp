@@ -162,6 +162,10 @@ class GlslDialect final : public clike::Dialect {
   std::string localArray(const std::string& type, const std::string& name, int64_t rows, int64_t cols) const override {
     return fmt::format("shared {} {}[{}][{}];", type, name, rows, cols);
   }
+  std::string localVector(const std::string& type, const std::string& name, int64_t n) const override {
+    return fmt::format("shared {} {}[{}];", type, name, n);
+  }
+  std::string groupSize(int64_t declared) const override { return std::to_string(declared); }
 };
 
 // Always-present helpers. Vulkan bounds the built-in transcendentals'
@@ -286,14 +290,27 @@ Expected<GlslKernel> generateGlsl(const kir::Dispatch& d) {
       return internalError("dispatch {}: contraction grid has {} dims for {} batch dims", d.name, d.grid.size(),
                            c.aBatchStrides.size());
   }
+  // The work-group reduction form for few outputs of long reductions
+  // (clike::Emitter::groupReductionLanes), with no 64-bit integer live
+  // across its barriers (GlslShader.h), when INGOT_VULKAN_GROUP_REDUCTIONS=1
+  // asks for it (opt-in: slower on lavapipe, GlslShader.h).
+  const char* groupEnv = std::getenv("INGOT_VULKAN_GROUP_REDUCTIONS");
+  clike::Emitter::GroupReductionOptions groupOptions;
+  groupOptions.wideIntegersAcrossBarriers = false;
+  const bool group = groupEnv && std::string(groupEnv) == "1";
+  const int64_t lanes = tiled || !group ? 0 : em.groupReductionLanes(groupOptions);
   if (tiled) {
     out.workgroupSize = static_cast<uint32_t>(kTile * kTile);
     out.invocations = em.tiledInvocations(kTile);
     INGOT_RETURN_IF_ERROR(em.emitTiledContraction(kTile, globals, 1));
+  } else if (lanes > 0) {
+    out.workgroupSize = static_cast<uint32_t>(lanes);
+    out.invocations = em.groupReductionInvocations(lanes);
+    INGOT_RETURN_IF_ERROR(em.emitGroupReduction(lanes, globals, 1));
   } else {
     INGOT_RETURN_IF_ERROR(em.emitPointPrologue(out.invocations, 1));
   }
-  INGOT_RETURN_IF_ERROR(em.emitStatements(d.body, 1));
+  if (lanes == 0) INGOT_RETURN_IF_ERROR(em.emitStatements(d.body, 1));
 
   // Extensions for the types the kernel touches. 64-bit integers only where
   // a binding or a value is one: index arithmetic that fits is 32-bit

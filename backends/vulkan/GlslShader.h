@@ -28,6 +28,13 @@
 // message. With those
 // values in 32 bits (and even with the 64-bit divisions that number the
 // work-groups left as they were) results are right at every size tried.
+// Dispatches of few outputs with long reductions run in the work-group
+// reduction form (clike::Emitter::groupReductionLanes: a workgroup of 64 to
+// 256 invocations per grid point, a tree in shared memory), only where no
+// 64-bit integer lives across its barriers (f64 values do, and are right on
+// lavapipe). It is opt-in, INGOT_VULKAN_GROUP_REDUCTIONS=1: measured slower
+// on lavapipe (up to 9x on a 1,000,000-element max), and no GPU was at hand
+// to measure the gain it is meant for.
 #pragma once
 
 #include <cstdint>

@@ -11,6 +11,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <optional>
 #include <random>
@@ -89,19 +90,26 @@ void compareOutputs(const std::vector<Tensor>& want, const std::vector<Tensor>& 
   }
 }
 
+using Inputs = std::map<std::string, Tensor, std::less<>>;
+
 // Runs a text-IR graph on opencl and on the reference interpreter with the
-// same random inputs; outputs must agree within `tol` (relative, or
-// absolute below 1), on every one of `runs` runs.
-void checkGraph(rt::Device& dev, const std::string& text, double tol, int runs = 1, const cl::ClOptions& options = {}) {
+// same random inputs (changed by `adjust` where given); outputs must agree
+// within `tol` (relative, or absolute below 1), on every one of `runs` runs.
+// `executable` may replace the compiled executable (same plan).
+void checkGraph(rt::Device& dev, const std::string& text, double tol, int runs = 1, const cl::ClOptions& options = {},
+                const std::function<void(Inputs&)>& adjust = {},
+                const std::function<std::shared_ptr<rt::Executable>(const rt::Executable&)>& executable = {}) {
   auto g = parse(text);
   std::mt19937 rng(7);
-  std::map<std::string, Tensor, std::less<>> inputs;
+  Inputs inputs;
   for (const ir::Value* in : g->inputs()) inputs[in->name()] = randomTensor(in->dtype(), in->shape(), rng);
+  if (adjust) adjust(inputs);
   auto want = ir::interpretGraph(*g, inputs);
   REQUIRE(want.ok());
   auto program = cl::compileGraph(*g, options);
   INFO(program.status().message());
   REQUIRE(program.ok());
+  if (executable) program->executable = executable(*program->executable);
   auto session = rt::Session::create(dev, program->executable, program->plan);
   INFO(session.status().message());
   REQUIRE(session.ok());
@@ -259,6 +267,78 @@ TEST_CASE("opencl: reductions and softmax match the reference") {
   output %s, %m, %y, %l
 })",
              1e-5);
+}
+
+// The work-group reduction form (clike::Emitter::groupReductionLanes): one
+// work-group per output, lanes splitting the reduction, a tree in local
+// memory. Opt-in (ClOptions::groupReductions or
+// INGOT_OPENCL_GROUP_REDUCTIONS=1; OpenClSource.h says why); with it the
+// sources use it (so these tests cannot pass by falling back), without it
+// they do not.
+TEST_CASE("opencl: reductions of few outputs run in work-groups with a tree in local memory") {
+  std::optional<clike_test::ScopedEnv> on(std::in_place, "INGOT_OPENCL_GROUP_REDUCTIONS", "1");
+  const std::string src = sourcesOf(clike_test::kGroupReductionGraph);
+  CHECK_THAT(src, Catch::Contains("__local float ig_red0[64];") && Catch::Contains("__local float ig_red0[256];"));
+  CHECK_THAT(src, Catch::Contains("int lanes = (int)get_local_size(0);"));
+  // 100000 elements into one output: one work-group of 256.
+  CHECK_THAT(src, Catch::Contains("256 work-items in work-groups of 256 (or the device's limit)\n"));
+  // Softmax: the max and the sum in the tree, the stores split over the lanes.
+  CHECK_THAT(src, Catch::Contains("512 work-items in work-groups of 256") && Catch::Contains("__local float ig_red1[256];"));
+  CHECK_THAT(src, Catch::Contains("+= lanes) {"));
+  // A reduced extent of 1 and a short reduction keep one work-item per output.
+  CHECK_THAT(src, Catch::Contains("700 work-items in work-groups of 64") && Catch::Contains("300 work-items in work-groups of 64"));
+  const std::string ints = sourcesOf(clike_test::kGroupReductionIntGraph);
+  CHECK_THAT(ints, Catch::Contains("__local int ig_red0[256];") && Catch::Contains("__local long ig_red0[128];"));
+  CHECK_THAT(ints, Catch::Contains("__local uint ig_red0[64];"));  // u8 widened
+
+  on.reset();
+  auto g = parse(clike_test::kGroupReductionGraph);
+  auto lp = backends::compileToDispatches(*g);
+  REQUIRE(lp.ok());
+  cl::ClOptions opted;
+  opted.groupReductions = true;
+  bool used = false;
+  for (const auto& ld : lp->lowered.dispatches) {
+    auto byDefault = cl::generateOpenCl(ld.dispatch, {});
+    REQUIRE(byDefault.ok());
+    CHECK_THAT(byDefault->source, !Catch::Contains("__local"));
+    auto c = cl::generateOpenCl(ld.dispatch, opted);
+    REQUIRE(c.ok());
+    used = used || c->source.find("__local") != std::string::npos;
+  }
+  CHECK(used);  // the option alone turns it on
+}
+
+TEST_CASE("opencl: reductions in the work-group form match the reference, with NaNs, integers and doubles") {
+  const clike_test::ScopedEnv on("INGOT_OPENCL_GROUP_REDUCTIONS", "1");
+  auto dev = openclDevice();
+  if (!dev) return;
+  checkGraph(*dev, clike_test::kGroupReductionGraph, 1e-5);
+  checkGraph(*dev, clike_test::kGroupReductionNanGraph, 1e-6, 1, {}, [](Inputs& in) {
+    for (int64_t i : clike_test::kNanAt) in["n"].data<float>()[i] = NAN;
+  });
+  checkGraph(*dev, clike_test::kGroupReductionIntGraph, 0);
+  if (dev->info().supportsF64) checkGraph(*dev, clike_test::kGroupReductionF64Graph, 1e-12);
+}
+
+// The kernels read their work-group's size: a device that runs smaller
+// work-groups (48, not a power of two, or 1) gets the same results. (With
+// one work-item per group the 100000-element sum is one serial f32 loop, as
+// in the point form, which is ~1e-5 off the reference's double sum: hence
+// 1e-4 here.)
+TEST_CASE("opencl: work-group reductions give the same results in smaller work-groups") {
+  const clike_test::ScopedEnv on("INGOT_OPENCL_GROUP_REDUCTIONS", "1");
+  auto dev = openclDevice();
+  if (!dev) return;
+  for (uint32_t size : {48u, 1u}) {
+    INFO("work-groups of " << size);
+    checkGraph(*dev, clike_test::kGroupReductionGraph, 1e-4, 1, {}, {}, [&](const rt::Executable& e) {
+      std::vector<cl::OpenClKernel> kernels = dynamic_cast<const cl::OpenClExecutable&>(e).kernels();
+      for (cl::OpenClKernel& k : kernels)
+        if (k.source.find("ig_red0") != std::string::npos) k.localSize = size;
+      return std::make_shared<cl::OpenClExecutable>(std::move(kernels));
+    });
+  }
 }
 
 // Both contraction forms: the loop per output element, and local-memory

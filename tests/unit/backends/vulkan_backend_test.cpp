@@ -10,6 +10,8 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdlib>
+#include <functional>
 #include <random>
 
 #include "tests/unit/backends/clike_test_graphs.h"
@@ -64,18 +66,26 @@ Tensor randomTensor(DType t, const Shape& shape, std::mt19937& rng) {
   return out;
 }
 
+using Inputs = std::map<std::string, Tensor, std::less<>>;
+
 // Runs a text-IR graph on vulkan and on the reference interpreter with the
-// same random inputs; outputs must agree within `tol` (relative, or
-// absolute below 1).
-void checkGraph(const std::string& text, double tol = 1e-5, bool staging = false, int runs = 1) {
+// same random inputs (changed by `adjust` where given); outputs must agree
+// within `tol` (relative, or absolute below 1).
+void checkGraph(const std::string& text, double tol = 1e-5, bool staging = false, int runs = 1,
+                const std::function<void(Inputs&)>& adjust = {}, bool needsF64 = false) {
   std::unique_ptr<rt::Device> dev = vulkanDevice(staging);
   if (!dev) return;
+  if (needsF64 && !dev->info().supportsF64) {
+    WARN("skipped: the vulkan device has no f64");
+    return;
+  }
   auto g = ir::parseGraph(text);
   INFO(g.status().message());
   REQUIRE(g.ok());
   std::mt19937 rng(7);
-  std::map<std::string, Tensor, std::less<>> inputs;
+  Inputs inputs;
   for (const ir::Value* in : (*g)->inputs()) inputs[in->name()] = randomTensor(in->dtype(), in->shape(), rng);
+  if (adjust) adjust(inputs);
   auto want = ir::interpretGraph(**g, inputs);
   REQUIRE(want.ok());
   auto program = vk::compileGraph(**g);
@@ -180,6 +190,47 @@ TEST_CASE("vulkan: reductions and softmax match the reference") {
   output %s, %m, %y, %l
 })",
              1e-5);
+}
+
+// The work-group reduction form (clike::Emitter::groupReductionLanes): one
+// workgroup per output, lanes splitting the reduction, a tree in shared
+// memory. Opt-in (INGOT_VULKAN_GROUP_REDUCTIONS=1, GlslShader.h says why);
+// with it the shaders use it (so these tests cannot pass by falling back),
+// without it they do not.
+TEST_CASE("vulkan: reductions of few outputs run in workgroups with a tree in shared memory") {
+  std::optional<clike_test::ScopedEnv> on(std::in_place, "INGOT_VULKAN_GROUP_REDUCTIONS", "1");
+  auto shaders = [](const char* text) {
+    auto g = ir::parseGraph(text);
+    REQUIRE(g.ok());
+    auto s = vk::emitShaders(**g, vk::ShaderKind::Glsl);
+    INFO(s.status().message());
+    REQUIRE(s.ok());
+    return *s;
+  };
+  const std::string src = shaders(clike_test::kGroupReductionGraph);
+  CHECK_THAT(src, Catch::Contains("shared float ig_red0[64];") && Catch::Contains("shared float ig_red0[256];"));
+  CHECK_THAT(src, Catch::Contains("256 invocations in workgroups of 256\n"));  // 100000 elements, one output
+  CHECK_THAT(src, Catch::Contains("512 invocations in workgroups of 256\n") && Catch::Contains("shared float ig_red1[256];"));
+  CHECK_THAT(src, Catch::Contains("+= lanes) {"));
+  // A reduced extent of 1 and a short reduction keep one invocation per output.
+  CHECK_THAT(src, Catch::Contains("700 invocations in workgroups of 64") && Catch::Contains("300 invocations in workgroups of 64"));
+  const std::string ints = shaders(clike_test::kGroupReductionIntGraph);
+  CHECK_THAT(ints, Catch::Contains("shared int ig_red0[256];") && Catch::Contains("shared uint ig_red0[64];"));
+  // No 64-bit integer crosses a barrier: the i64 sum keeps the point form.
+  CHECK_THAT(ints, Catch::Contains("(-> %ws)): 1 invocations in workgroups of 64\n") && !Catch::Contains("shared int64_t"));
+  on.reset();
+  const std::string off = shaders(clike_test::kGroupReductionGraph);
+  CHECK_THAT(off, !Catch::Contains("shared"));
+}
+
+TEST_CASE("vulkan: reductions in the work-group form match the reference, with NaNs, integers and doubles") {
+  const clike_test::ScopedEnv on("INGOT_VULKAN_GROUP_REDUCTIONS", "1");
+  checkGraph(clike_test::kGroupReductionGraph, 1e-5);
+  checkGraph(clike_test::kGroupReductionNanGraph, 1e-6, false, 1, [](Inputs& in) {
+    for (int64_t i : clike_test::kNanAt) in["n"].data<float>()[i] = NAN;
+  });
+  checkGraph(clike_test::kGroupReductionIntGraph, 0);
+  checkGraph(clike_test::kGroupReductionF64Graph, 1e-12, false, 1, {}, /*needsF64=*/true);
 }
 
 TEST_CASE("vulkan: GEMMs of edge sizes (1, odd, batched, transposed) match the reference") {
