@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstring>
 #include <limits>
+#include <unordered_set>
 #include <utility>
 
 #include "ir/TextLexer.h"
@@ -82,7 +83,9 @@ class Parser {
   // `{ statements }` after a node of an op with a body; the statements build
   // a fresh Graph (value names are scoped to it).
   Expected<std::unique_ptr<Graph>> parseBody();
-  Expected<std::string> parseNewValueName(const std::vector<std::pair<std::string, TensorType>>& pending);
+  // A name not yet defined in the graph nor among `pending` (the results of
+  // the node being parsed: a set, as a node may have very many).
+  Expected<std::string> parseNewValueName(const std::unordered_set<std::string>& pending);
   Expected<TensorType> parseType();
   Expected<Tensor> parseTensorData(const TensorType& type);
   Expected<Tensor> parseHex(const TensorType& type, int64_t n);
@@ -140,13 +143,11 @@ Status Parser::parseStatement() {
                  text::describeToken(tok_));
 }
 
-Expected<std::string> Parser::parseNewValueName(
-    const std::vector<std::pair<std::string, TensorType>>& pending) {
+Expected<std::string> Parser::parseNewValueName(const std::unordered_set<std::string>& pending) {
   if (tok_.kind != Tok::ValueName)
     return errorAt(tok_, "expected a value name (%name), found {}", text::describeToken(tok_));
   std::string name = nameOf(tok_);
-  bool taken = g_->findValue(name) != nullptr;
-  for (const auto& p : pending) taken = taken || p.first == name;
+  const bool taken = g_->findValue(name) != nullptr || pending.count(name) > 0;
   if (taken) return errorAt(tok_, "value {} is defined twice", refText(name));
   if (name.empty()) return errorAt(tok_, "a value name must not be empty");
   advance();
@@ -231,8 +232,10 @@ Status Parser::parseNode(bool hasResults) {
   Token start = tok_;
   std::vector<std::pair<std::string, TensorType>> results;
   if (hasResults) {
+    std::unordered_set<std::string> resultNames;
     for (;;) {
-      INGOT_ASSIGN_OR_RETURN(std::string name, parseNewValueName(results));
+      INGOT_ASSIGN_OR_RETURN(std::string name, parseNewValueName(resultNames));
+      resultNames.insert(name);
       results.emplace_back(std::move(name), TensorType{});
       if (tok_.kind != Tok::Comma) break;
       advance();

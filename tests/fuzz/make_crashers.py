@@ -76,7 +76,8 @@ def meta(weights, entries):
 def artifact_weight_amplification():
     """One 128 KiB weight referenced 20,000 times by one plan's initial data:
     parseArtifact copied the weight once per reference (2.6 GB from a 290 KB
-    file) before anything could reject the plan."""
+    file) before anything could reject the plan. (A copy budget stopped it;
+    now every reference shares one decoded copy.)"""
     n = 32768
     weights = [(b'f32', [n], 0, 4 * n)]
     p = plan(initial=[0] * 20000)
@@ -319,8 +320,17 @@ def onnx_unsqueeze_many_axes():
                       [onnx_value('x', FLOAT, [1])], [onnx_value('y', FLOAT, [])], opset=11)
 
 
+def ir_text_many_results():
+    """One node with 100,000 results: the text IR parser checked each new
+    result name against every earlier one of the node (ir/TextParser.cpp
+    parseNewValueName), 5*10^9 string comparisons, ~50 s for an 890 KB file."""
+    names = ', '.join(f'%r{i}' for i in range(100000))
+    return (f'graph @g {{\n  input %x : f32[1]\n  {names} = Relu(%x) : f32[1]\n  output %x\n}}\n').encode()
+
+
 LARGE = {'fuzz_artifact-weight-amplification',  # 290 KB
-         'fuzz_onnx-unsqueeze-many-axes'}  # 390 KB
+         'fuzz_onnx-unsqueeze-many-axes',  # 390 KB
+         'fuzz_ir_text-many-results'}  # 890 KB
 CRASHERS = {
     'fuzz_artifact-weight-amplification': artifact_weight_amplification,
     'fuzz_artifact-empty-weight': artifact_empty_weight,
@@ -336,6 +346,7 @@ CRASHERS = {
     'fuzz_onnx-trilu-k-max': onnx_trilu_k_max,
     'fuzz_onnx-pad2-int-value': onnx_pad2_int_value,
     'fuzz_onnx-unsqueeze-many-axes': onnx_unsqueeze_many_axes,
+    'fuzz_ir_text-many-results': ir_text_many_results,
 }
 
 if __name__ == '__main__':

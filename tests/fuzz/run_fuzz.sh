@@ -8,14 +8,16 @@
 #
 # Environment:
 #   INGOT_FUZZ_BUILD_DIR   build folder (default: build-fuzz in the source tree)
-#   INGOT_FUZZ_RUNS_ARTIFACT, INGOT_FUZZ_RUNS_ELF, INGOT_FUZZ_RUNS_ONNX
+#   INGOT_FUZZ_RUNS_ARTIFACT, INGOT_FUZZ_RUNS_ELF, INGOT_FUZZ_RUNS_ONNX,
+#   INGOT_FUZZ_RUNS_IR_TEXT
 #                          inputs per fuzzer (defaults below; 0 skips one).
 #                          The default mode is the CI gate: a fresh corpus,
 #                          a fixed seed and a fixed count, so a slower machine
 #                          tries (nearly) the same inputs as a faster one.
 #                          (It used to be 60 s each: CI then ran inputs that
 #                          the run before the push never tried.)
-#   INGOT_FUZZ_TIME_ARTIFACT, INGOT_FUZZ_TIME_ELF, INGOT_FUZZ_TIME_ONNX
+#   INGOT_FUZZ_TIME_ARTIFACT, INGOT_FUZZ_TIME_ELF, INGOT_FUZZ_TIME_ONNX,
+#   INGOT_FUZZ_TIME_IR_TEXT
 #                          seconds per fuzzer instead: exploring, which grows
 #                          the corpus kept in fuzz-work/corpus across runs
 #   INGOT_FUZZ_JOBS        build jobs (default 2)
@@ -36,14 +38,16 @@ declare -A RUNS_FOR=(
   [fuzz_artifact]=${INGOT_FUZZ_RUNS_ARTIFACT:-40000}
   [fuzz_elf]=${INGOT_FUZZ_RUNS_ELF:-1000000}
   [fuzz_onnx]=${INGOT_FUZZ_RUNS_ONNX:-200000}
+  [fuzz_ir_text]=${INGOT_FUZZ_RUNS_IR_TEXT:-150000}
 )
 declare -A SECONDS_FOR=(
   [fuzz_artifact]=${INGOT_FUZZ_TIME_ARTIFACT:-}
   [fuzz_elf]=${INGOT_FUZZ_TIME_ELF:-}
   [fuzz_onnx]=${INGOT_FUZZ_TIME_ONNX:-}
+  [fuzz_ir_text]=${INGOT_FUZZ_TIME_IR_TEXT:-}
 )
-FUZZERS=(fuzz_artifact fuzz_elf fuzz_onnx)
-declare -A DICT=([fuzz_artifact]=binary.dict [fuzz_elf]=binary.dict [fuzz_onnx]=onnx.dict)
+FUZZERS=(fuzz_artifact fuzz_elf fuzz_onnx fuzz_ir_text)
+declare -A DICT=([fuzz_artifact]=binary.dict [fuzz_elf]=binary.dict [fuzz_onnx]=onnx.dict [fuzz_ir_text]=ir.dict)
 START=$(date +%s)
 say() { echo "run_fuzz: $*"; }
 
@@ -85,7 +89,7 @@ say "configured and built in $((BUILT - START)) s"
 WORK=$BUILD/fuzz-work
 SEEDS=$WORK/seeds
 rm -rf "$SEEDS" "$WORK/crashes"
-mkdir -p "$SEEDS"/{fuzz_artifact,fuzz_elf,fuzz_onnx} "$WORK/crashes"
+mkdir -p "$SEEDS"/{fuzz_artifact,fuzz_elf,fuzz_onnx,fuzz_ir_text} "$WORK/crashes"
 if [ "${INGOT_FUZZ_FRESH:-0}" = 1 ]; then rm -rf "$WORK/corpus"; fi
 MODELS=$SRC/tests/data/models
 for m in mlp gelu_mlp attention; do
@@ -108,6 +112,18 @@ if [ -d "$SHARED/onnx-node-tests" ]; then
 else
   say "note: $SHARED/onnx-node-tests is absent; the ONNX seeds are the two test models only"
 fi
+# Text IR: the pass tests' inputs and the hand-written model as they are
+# (their RUN/CHECK lines are comments), and graphs ingot prints: the small
+# test models imported, one fused (Fused bodies) and a training step
+# (frozen params, state updates).
+cp "$SRC"/tests/passes/*.ingot.txt "$SRC"/tests/passes/Inputs/*.ingot.txt "$SRC"/tests/data/ir/*.ingot.txt \
+  "$SEEDS/fuzz_ir_text/"
+for m in gelu_mlp attention; do
+  "$INGOT" opt "$MODELS/$m.onnx" --batch 1 --passes canonicalize >"$SEEDS/fuzz_ir_text/$m.ingot.txt"
+done
+"$INGOT" opt "$MODELS/gelu_mlp.onnx" --batch 1 --fuse >"$SEEDS/fuzz_ir_text/gelu_mlp_fused.ingot.txt"
+"$INGOT" compile "$SRC/tests/data/ir/tiny_mlp.ingot.txt" --train adam --emit ir \
+  >"$SEEDS/fuzz_ir_text/tiny_mlp_train.ingot.txt"
 for f in "${FUZZERS[@]}"; do say "$f: $(ls "$SEEDS/$f" | wc -l) seed files"; done
 
 # ---- run ------------------------------------------------------------------------------
