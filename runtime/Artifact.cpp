@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <unordered_map>
 
 #include "runtime/PlanCodec.h"
@@ -28,17 +29,27 @@ struct Section {
   std::string_view bytes;
 };
 
-// The table of distinct initial-data tensors across all plans.
+// The table of distinct initial-data tensors across all plans. Plans that
+// share a tensor (a loaded artifact's) are matched by address before any
+// bytes are hashed.
 class WeightTable {
  public:
   uint64_t add(const Tensor& t) {
+    if (auto it = byAddress_.find(&t); it != byAddress_.end()) return it->second;
     const uint64_t h = std::hash<std::string_view>()(
         std::string_view(reinterpret_cast<const char*>(t.rawData()), t.byteSize()));
+    uint64_t index = tensors_.size();
     for (uint64_t i : byHash_[h])
-      if (tensors_[i]->identical(t)) return i;
-    byHash_[h].push_back(tensors_.size());
-    tensors_.push_back(&t);
-    return tensors_.size() - 1;
+      if (tensors_[i]->identical(t)) {
+        index = i;
+        break;
+      }
+    if (index == tensors_.size()) {
+      byHash_[h].push_back(index);
+      tensors_.push_back(&t);
+    }
+    byAddress_.emplace(&t, index);
+    return index;
   }
   // Writes the table into `meta` and the tensors' bytes into `weights`.
   void write(ByteWriter& meta, ByteWriter& weights) const {
@@ -55,6 +66,7 @@ class WeightTable {
  private:
   std::vector<const Tensor*> tensors_;
   std::unordered_map<uint64_t, std::vector<uint64_t>> byHash_;
+  std::unordered_map<const Tensor*, uint64_t> byAddress_;
 };
 
 }  // namespace
@@ -98,7 +110,7 @@ Expected<std::string> serializeArtifact(const ArtifactContents& contents) {
     entries.u64(e.targets.size());
     for (const EntryCode& c : e.targets) {
       entries.str(c.backend);
-      encodePlan(c.plan, [&](size_t i) { return weights.add(c.plan.initialData[i]); }, entries);
+      encodePlan(c.plan, [&](size_t i) { return weights.add(*c.plan.initialData[i]); }, entries);
       sections.push_back({codeSectionName(e.name, c.backend), c.code});
     }
   }
@@ -221,21 +233,19 @@ Expected<ArtifactContents> parseArtifact(std::span<const std::byte> data, const 
                          dtypeName(w.dtype), shapeToString(w.shape), w.bytes, w.offset, weightBytes.size()));
     weights.push_back(std::move(w));
   }
-  // Each reference copies its weight into the plan, so a budget stops a few
-  // bytes of meta from making the loader copy one weight gigabytes' worth of
-  // times. Real artifacts stay far below it: each entry point and target has
-  // its own copy, a training step's zero moments share one weight.
-  const uint64_t copyBudget = 64 * (uint64_t{weightBytes.size()} + 4096);
-  uint64_t copied = 0;
-  auto weight = [&](uint64_t i) -> Expected<Tensor> {
+  // Each weight is decoded once, at its first reference, and every plan
+  // that refers to it shares that tensor: however many references the
+  // plans make (each costs 8 bytes of meta), the loader copies at most the
+  // weights section.
+  std::vector<std::optional<SharedTensor>> decoded(weights.size());
+  auto weight = [&](uint64_t i) -> Expected<SharedTensor> {
     if (i >= weights.size()) return invalidInput("{}: weight {} of {}", source, i, weights.size());
-    copied += weights[i].bytes;
-    if (copied > copyBudget)
-      return invalidInput("{}: the plans refer to more than {} bytes of initial data, 64 times the weights section",
-                          source, copyBudget);
-    Tensor t(weights[i].dtype, weights[i].shape);
-    if (weights[i].bytes) std::memcpy(t.rawData(), weightBytes.data() + weights[i].offset, weights[i].bytes);
-    return t;
+    if (!decoded[i]) {
+      Tensor t(weights[i].dtype, weights[i].shape);
+      if (weights[i].bytes) std::memcpy(t.rawData(), weightBytes.data() + weights[i].offset, weights[i].bytes);
+      decoded[i].emplace(std::move(t));
+    }
+    return *decoded[i];
   };
   const uint64_t ne = m.count("entry points", 8 + 8);
   for (uint64_t i = 0; i < ne && m.ok(); ++i) {

@@ -62,8 +62,10 @@ class Device {
                          std::span<Buffer* const> buffers) = 0;
   // A buffer over `bytes` of the caller's host memory that execute() accepts
   // in place of one of this device's buffers, so kernels read and write that
-  // memory with no copy (Session::runWithData); null when the device cannot
-  // address host memory (a GPU). The memory must outlive the buffer.
+  // memory with no copy (Session::runWithData; Session::create binds a
+  // plan's constants this way, read-only); null when the device cannot
+  // address host memory (a GPU) or will not (a host device guarding its
+  // buffers). The memory must outlive the buffer.
   virtual std::unique_ptr<Buffer> viewHostMemory(void* data, uint64_t bytes) {
     (void)data;
     (void)bytes;

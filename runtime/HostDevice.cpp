@@ -42,6 +42,9 @@ Expected<std::unique_ptr<Buffer>> HostDevice::allocate(uint64_t bytes) {
 }
 
 std::unique_ptr<Buffer> HostDevice::viewHostMemory(void* data, uint64_t bytes) {
+  // Guarded, every buffer a kernel sees lies against an inaccessible page:
+  // callers copy into allocate()'s buffers instead of viewing their memory.
+  if (guard_) return nullptr;
   return std::make_unique<HostBuffer>(static_cast<std::byte*>(data), bytes);
 }
 

@@ -71,8 +71,9 @@ class HostDevice final : public Device {
   // `threads` sizes the device's pool (1: no worker threads). With `guard`,
   // every buffer allocate() makes lies against an inaccessible page on that
   // side (support/GuardedMemory.h): a kernel that reads or writes past it
-  // crashes at once instead of corrupting memory. A debugging aid (an mmap
-  // per buffer); the CLI's --guard-pages.
+  // crashes at once instead of corrupting memory, and viewHostMemory gives
+  // null (caller memory and plan constants are then copied into guarded
+  // buffers). A debugging aid (an mmap per buffer); the CLI's --guard-pages.
   HostDevice(std::string backend, std::string name, std::string description, unsigned threads = 1,
              std::optional<GuardSide> guard = std::nullopt);
   unsigned threads() const { return pool_->size(); }

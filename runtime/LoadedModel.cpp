@@ -94,7 +94,7 @@ Expected<Tensor> LoadedModel::state(std::string_view name) {
     const Plan& p = e.target(device_.info().backend)->plan;
     for (const TensorSlot& slot : p.state)
       if (slot.name == name && p.buffers[slot.buffer].initialData >= 0)
-        return p.initialData[p.buffers[slot.buffer].initialData];
+        return *p.initialData[p.buffers[slot.buffer].initialData];
   }
   return invalidInput("'{}' is not a state tensor of the model", name);
 }

@@ -22,9 +22,9 @@ Status Plan::validate(size_t numKernels) const {
     if (b.initialData >= 0) {
       if (static_cast<size_t>(b.initialData) >= initialData.size())
         return invalidInput("plan buffer {} ('{}') refers to missing initial data {}", i, b.name, b.initialData);
-      if (initialData[b.initialData].byteSize() != b.bytes)
+      if (initialData[b.initialData]->byteSize() != b.bytes)
         return invalidInput("plan buffer {} ('{}') is {} bytes but its initial data is {}", i, b.name,
-                            b.bytes, initialData[b.initialData].byteSize());
+                            b.bytes, initialData[b.initialData]->byteSize());
     }
   }
   for (size_t i = 0; i < steps.size(); ++i) {
@@ -34,6 +34,8 @@ Status Plan::validate(size_t numKernels) const {
       if (c->srcOffset > buffers[c->src].bytes || c->bytes > buffers[c->src].bytes - c->srcOffset ||
           c->dstOffset > buffers[c->dst].bytes || c->bytes > buffers[c->dst].bytes - c->dstOffset)
         return invalidInput("plan step {}: copy of {} bytes out of bounds", i, c->bytes);
+      if (buffers[c->dst].role == BufferRole::Constant)
+        return invalidInput("plan step {}: copy into constant buffer {} ('{}')", i, c->dst, buffers[c->dst].name);
       continue;
     }
     const auto& d = std::get<DispatchStep>(steps[i]);

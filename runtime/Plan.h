@@ -32,6 +32,24 @@ struct PlanBuffer {
   int64_t initialData = -1;
 };
 
+// The initial contents of a Constant or State buffer: an immutable tensor
+// shared by every plan that refers to it (an artifact's entry points and
+// targets share one decoded copy of each weight) and by the sessions that
+// run them (a host device's Constant buffers view it, Session::create), so
+// copying a plan copies no weights. Made from a Tensor, which it takes over
+// (the compilers' plan builders hand theirs in as they are); copies share.
+class SharedTensor {
+ public:
+  SharedTensor(Tensor t) : tensor_(std::make_shared<const Tensor>(std::move(t))) {}
+  const Tensor& operator*() const { return *tensor_; }
+  const Tensor* operator->() const { return tensor_.get(); }
+  // Whether both are the same tensor (the same bytes, not equal ones).
+  bool sameAs(const SharedTensor& other) const { return tensor_ == other.tensor_; }
+
+ private:
+  std::shared_ptr<const Tensor> tensor_;  // never null
+};
+
 // A byte range of a plan buffer: what one kernel binding sees. Temporaries
 // share one arena buffer at planned offsets (memory planning); two bindings
 // of one dispatch may overlap only where the planner put a result in place
@@ -75,9 +93,10 @@ struct Plan {
   // Persistent state by name (weights, optimizer moments: State buffers),
   // for reading trained values back and loading saved ones.
   std::vector<TensorSlot> state;
-  std::vector<Tensor> initialData;  // contents of Constant/State buffers
+  std::vector<SharedTensor> initialData;  // contents of Constant/State buffers
 
-  // Checks indices and sizes so a corrupt plan is an error, not a crash.
+  // Checks indices and sizes so a corrupt plan is an error, not a crash,
+  // and that no copy writes a Constant buffer (sessions may share those).
   Status validate(size_t numKernels) const;
 };
 

@@ -100,7 +100,7 @@ void encodePlan(const Plan& plan, const std::function<uint64_t(size_t)>& weightI
   for (size_t i = 0; i < plan.initialData.size(); ++i) w.u64(weightIndex(i));
 }
 
-Expected<Plan> decodePlan(ByteReader& r, const std::function<Expected<Tensor>(uint64_t)>& weight) {
+Expected<Plan> decodePlan(ByteReader& r, const std::function<Expected<SharedTensor>(uint64_t)>& weight) {
   Plan p;
   const uint64_t nb = r.count("buffers", 8 + 8 + 1 + 8);
   for (uint64_t i = 0; i < nb && r.ok(); ++i) {
@@ -152,7 +152,7 @@ Expected<Plan> decodePlan(ByteReader& r, const std::function<Expected<Tensor>(ui
   for (uint64_t i = 0; i < nd && r.ok(); ++i) {
     const uint64_t index = r.u64("weight index");
     if (!r.ok()) break;
-    INGOT_ASSIGN_OR_RETURN(Tensor t, weight(index));
+    INGOT_ASSIGN_OR_RETURN(SharedTensor t, weight(index));
     p.initialData.push_back(std::move(t));
   }
   INGOT_RETURN_IF_ERROR(r.status());

@@ -14,9 +14,9 @@ namespace ingot::rt {
 // `weightIndex` gives the weight-table index of plan.initialData[i].
 void encodePlan(const Plan& plan, const std::function<uint64_t(size_t)>& weightIndex, ByteWriter& w);
 // Reads what encodePlan wrote; `weight` returns the tensor of a weight-table
-// index (or an error for a bad one). Checks shapes and sizes for sanity;
+// index (or an error for a bad one), shared by every plan that refers to it. Checks shapes and sizes for sanity;
 // Plan::validate checks the rest once the kernel count is known.
-Expected<Plan> decodePlan(ByteReader& r, const std::function<Expected<Tensor>(uint64_t)>& weight);
+Expected<Plan> decodePlan(ByteReader& r, const std::function<Expected<SharedTensor>(uint64_t)>& weight);
 
 // Reads and writes a tensor's type (dtype name, rank, dims); dims must be
 // non-negative and the element count below 2^40.

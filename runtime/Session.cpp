@@ -15,12 +15,7 @@ Expected<std::unique_ptr<Session>> Session::create(Device& device, std::shared_p
   INGOT_RETURN_IF_ERROR(plan.validate(exe->numKernels()));
   std::unique_ptr<Session> s(new Session(device, std::move(exe), std::move(plan)));
   for (const PlanBuffer& b : s->plan_.buffers) {
-    // Zero-byte tensors still get a (1-byte) buffer so bindings stay valid.
-    INGOT_ASSIGN_OR_RETURN(std::unique_ptr<Buffer> buf, device.allocate(std::max<uint64_t>(b.bytes, 1)));
-    if (b.initialData >= 0) {
-      const Tensor& init = s->plan_.initialData[b.initialData];
-      INGOT_RETURN_IF_ERROR(buf->upload(init.rawData(), init.byteSize()));
-    }
+    INGOT_ASSIGN_OR_RETURN(std::unique_ptr<Buffer> buf, s->bufferFor(b));
     s->bufferPtrs_.push_back(buf.get());
     s->buffers_.push_back(std::move(buf));
   }
@@ -57,9 +52,9 @@ void Session::prepareCallerViews() {
 
 namespace {
 
-// Caller memory is bound in place only when aligned as the session's own
-// buffers are (operator new's alignment), so no kernel sees weaker
-// alignment than it was tested with.
+// Caller memory and a plan's constants are bound in place only when aligned
+// as the session's own buffers are (operator new's alignment), so no kernel
+// sees weaker alignment than it was tested with.
 bool alignedForView(const void* p) { return reinterpret_cast<uintptr_t>(p) % __STDCPP_DEFAULT_NEW_ALIGNMENT__ == 0; }
 
 bool overlaps(const void* a, uint64_t aBytes, const void* b, uint64_t bBytes) {
@@ -70,6 +65,25 @@ bool overlaps(const void* a, uint64_t aBytes, const void* b, uint64_t bBytes) {
 bool sameShape(std::span<const int64_t> a, const Shape& b) { return std::equal(a.begin(), a.end(), b.begin(), b.end()); }
 
 }  // namespace
+
+Expected<std::unique_ptr<Buffer>> Session::bufferFor(const PlanBuffer& b) {
+  // Zero-byte tensors still get a (1-byte) buffer so bindings stay valid.
+  const uint64_t allocated = std::max<uint64_t>(b.bytes, 1);
+  if (b.initialData < 0) return device_.allocate(allocated);
+  const Tensor& init = *plan_.initialData[b.initialData];
+  // A Constant buffer is never written (Plan::validate refuses copies into
+  // one; compilers bind constants read-only), so where the device addresses
+  // host memory it views the plan's shared data instead of copying it: every
+  // session of every entry point then reads the same bytes. The view is
+  // const only by that contract, hence the cast. State is written by
+  // training steps and setState: each session has its own copy.
+  if (b.role == BufferRole::Constant && b.bytes > 0 && alignedForView(init.rawData()))
+    if (std::unique_ptr<Buffer> view = device_.viewHostMemory(const_cast<std::byte*>(init.rawData()), b.bytes))
+      return view;
+  INGOT_ASSIGN_OR_RETURN(std::unique_ptr<Buffer> buf, device_.allocate(allocated));
+  INGOT_RETURN_IF_ERROR(buf->upload(init.rawData(), init.byteSize()));
+  return buf;
+}
 
 Status Session::setInput(std::string_view name, const Tensor& value) {
   return setInputData(name, value.dtype(), value.shape(), value.rawData());

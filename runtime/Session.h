@@ -1,6 +1,7 @@
 // A Session binds a compiled plan to a device: it allocates the plan's
-// buffers once, uploads constants and state, then runs the plan as often as
-// asked with named inputs and outputs.
+// buffers once, uploads constants and state (on a device that addresses host
+// memory, constants are views of the plan's shared initial data: no copy),
+// then runs the plan as often as asked with named inputs and outputs.
 #pragma once
 
 #include <memory>
@@ -56,9 +57,14 @@ class Session {
   Session(Device& d, std::shared_ptr<const Executable> e, Plan p)
       : device_(d), exe_(std::move(e)), plan_(std::move(p)) {}
 
+  // A buffer for `b`, holding its initial data if it has any: a view of the
+  // plan's data for a constant where the device allows it, else a copy.
+  Expected<std::unique_ptr<Buffer>> bufferFor(const PlanBuffer& b);
+
   Device& device_;
   std::shared_ptr<const Executable> exe_;
   Plan plan_;
+  // May view plan_'s constants, so declared after it (destroyed before it).
   std::vector<std::unique_ptr<Buffer>> buffers_;
   std::vector<Buffer*> bufferPtrs_;
   std::vector<bool> inputSet_;

@@ -82,7 +82,7 @@ TEST_CASE("an artifact round-trips its entry points, plans, weights and code") {
   CHECK(std::get<rt::CopyStep>(p.steps[1]).srcOffset == 16);
   CHECK(p.outputs[0].shape == Shape{2, 2});
   REQUIRE(p.initialData.size() == 1);
-  CHECK(p.initialData[0].identical(Tensor::fromVector<float>({4}, {1, 2, 3, 4})));
+  CHECK(p.initialData[0]->identical(Tensor::fromVector<float>({4}, {1, 2, 3, 4})));
   // Deterministic: the same contents give the same bytes.
   CHECK(*rt::serializeArtifact(*back) == *bytes);
 }

@@ -104,6 +104,13 @@ TEST_CASE("corrupt plans are rejected before anything runs") {
     std::get<CopyStep>(p.steps[2]).bytes = 13;
     CHECK_THAT(Session::create(dev, makeExecutable(), p).status().message(), Catch::Contains("out of bounds"));
   }
+  SECTION("copy into a constant") {
+    // Sessions may view a constant's data in place of a copy: nothing may write it.
+    Plan p = makePlan();
+    p.buffers[4].role = BufferRole::Constant;
+    CHECK_THAT(Session::create(dev, makeExecutable(), p).status().message(),
+               Catch::Contains("copy into constant buffer 4 ('x_copy')"));
+  }
   SECTION("initial data size") {
     Plan p = makePlan();
     p.buffers[2].bytes = 16;
