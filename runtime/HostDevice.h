@@ -55,7 +55,6 @@ class HostBuffer final : public Buffer {
   uint64_t size() const override { return size_; }
   Status upload(const void* src, uint64_t bytes, uint64_t offset) override;
   Status download(void* dst, uint64_t bytes, uint64_t offset) const override;
-  std::byte* data() { return data_; }
   std::byte* hostData() override { return data_; }
 
  private:

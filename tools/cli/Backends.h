@@ -52,9 +52,10 @@ struct OpenDevice {
   // Compiles `g` for this device's backend, as the settings require.
   Expected<rt::Program> compile(const ir::Graph& g) const { return backend->compile(g, settings); }
   // compile() as a function object (for the trainer and evaluator); it
-  // refers to this OpenDevice, which must outlive it.
+  // holds the backend entry (static) and a copy of the settings, so it does
+  // not depend on this OpenDevice staying where it is.
   std::function<Expected<rt::Program>(const ir::Graph&)> compiler() const {
-    return [this](const ir::Graph& g) { return compile(g); };
+    return [entry = backend, settings = settings](const ir::Graph& g) { return entry->compile(g, settings); };
   }
 };
 // `spec` is "NAME", "NAME:INDEX" or "NAME:TEXT" (the first device whose name
