@@ -3,6 +3,7 @@
 #include "frontend/OnnxImportContext.h"
 
 #include "ir/Interpreter.h"
+#include "ir/ShapeUtil.h"
 
 #include <algorithm>
 #include <iterator>
@@ -34,15 +35,17 @@ std::optional<std::vector<Tensor>> evaluateForFolding(const ir::Node& node,
                                                       int64_t elementLimit) {
   const ir::OpDef& op = node.op();
   if (!mayFold(op)) return std::nullopt;
+  // The bound is on the loop extent (at least the element count): an empty
+  // result or operand can still have huge dims that a kernel's loop nest
+  // walks (ir/ShapeUtil.h loopExtent). A non-empty operand's data is in
+  // memory already, so its size is real.
   for (const ir::Value* r : node.results()) {
-    // Counted with a bound at each step: dims from a model may overflow.
-    int64_t n = 1;
-    for (int64_t d : r->shape()) {
-      if (d < 0 || (d != 0 && n > elementLimit / d)) return std::nullopt;
-      n *= d;
-    }
-    if (n > elementLimit || !isComputable(r->dtype())) return std::nullopt;
+    if (std::any_of(r->shape().begin(), r->shape().end(), [](int64_t d) { return d < 0; })) return std::nullopt;
+    if (ir::loopExtent(r->shape(), elementLimit) > elementLimit || !isComputable(r->dtype())) return std::nullopt;
   }
+  for (const Tensor* t : inputs)
+    if (t && t->numElements() == 0 && ir::loopExtent(t->shape(), elementLimit) > elementLimit)
+      return std::nullopt;
   std::optional<std::vector<Tensor>> out;
   try {
     // evaluateNode also checks the results against the node's types.

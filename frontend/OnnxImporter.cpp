@@ -24,6 +24,17 @@ std::string nodeLabel(const onnx::NodeProto& n, int index) {
                           : fmt::format("{} '{}'", n.op_type(), n.name());
 }
 
+// ONNX requires a node's attribute names to be unique. Handlers read the
+// first of a name (ImportContext::attr) and convertAttrs keeps the last, so
+// a repeated one could pass a handler's check and then mean something else
+// in the IR (fuzz_onnx: num_outputs 2, then 2^32, allocated 32 GiB).
+Status checkUniqueAttributeNames(const onnx::NodeProto& n, const std::string& label) {
+  std::set<std::string_view> seen;
+  for (const auto& a : n.attribute())
+    if (!seen.insert(a.name()).second) return invalidInput("{}: attribute '{}' appears twice", label, a.name());
+  return Status::ok();
+}
+
 // ---- declared inputs and symbolic dims --------------------------------------
 
 struct DimDecl {
@@ -340,7 +351,9 @@ Status importGraph(const onnx::ModelProto& model, const std::string& baseDir, co
   for (int i : order) {
     const onnx::NodeProto& n = g.node(i);
     int64_t opset = result.opsets.at(normalizeDomain(n.domain()));
-    ImportContext ctx(state, n, opset, nodeLabel(n, i));
+    const std::string label = nodeLabel(n, i);
+    if (Status u = checkUniqueAttributeNames(n, label); !u.isOk()) return u.withContext(file);
+    ImportContext ctx(state, n, opset, label);
     Status s = rules[i].fn(ctx);
     if (!s.isOk()) return s.withContext(file);
   }

@@ -118,6 +118,16 @@ Status checkShapeBounds(const Shape& shape) {
   return Status::ok();
 }
 
+int64_t loopExtent(const Shape& shape, int64_t limit) {
+  int64_t product = 1;
+  for (int64_t d : shape) {
+    if (d <= 0) continue;
+    if (product > limit / d) return limit + 1;
+    product *= d;
+  }
+  return product;
+}
+
 std::vector<int64_t> unravelIndex(int64_t linear, const Shape& shape) {
   std::vector<int64_t> idx(shape.size(), 0);
   for (size_t i = shape.size(); i-- > 0;) {

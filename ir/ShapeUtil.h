@@ -53,6 +53,15 @@ inline constexpr int64_t kMaxShapeElements = int64_t{1} << 40;
 inline constexpr int64_t kMaxRank = 64;
 Status checkShapeBounds(const Shape& shape);
 
+// The product of the positive dims, at most `limit + 1` (counted with a bound
+// at each step, so any dims are safe): how many steps a kernel's loop nest
+// over `shape` may take even when the tensor is empty. An empty [2^32, 0]
+// has no elements yet a per-row loop runs 2^32 times, so constant folding
+// bounds this, not the element count, for operands and results alike
+// (found by fuzz_onnx: a folded MatMul of [2^32, 0, 2] allocated 32 GiB of
+// batch indices).
+int64_t loopExtent(const Shape& shape, int64_t limit);
+
 // Row-major multi-index <-> linear index.
 std::vector<int64_t> unravelIndex(int64_t linear, const Shape& shape);
 

@@ -4,10 +4,11 @@
 // Trainable parameters are not constants: training changes them, so a node
 // reading one must stay; nor is a frozen parameter with a state update
 // (constantData). Nodes are left alone (not an error) when their
-// kernel declines (e.g. training-mode Dropout) or a result is larger than
-// kMaxFoldedElements.
+// kernel declines (e.g. training-mode Dropout) or an operand or result spans
+// more than kMaxFoldedElements (ir/ShapeUtil.h loopExtent).
 #include "ir/Interpreter.h"
 #include "ir/OpRegistry.h"
+#include "ir/ShapeUtil.h"
 #include "passes/Passes.h"
 #include "passes/RewriteUtil.h"
 
@@ -17,8 +18,10 @@ namespace {
 
 bool foldable(const ir::Node& n, std::vector<const Tensor*>& inputs) {
   if (n.opName() == "Constant" || n.results().empty()) return false;
+  // The bound is on the loop extent, not the element count: an empty result
+  // or operand can still have dims a kernel's loop nest walks.
   for (const ir::Value* r : n.results())
-    if (numElements(r->shape()) > kMaxFoldedElements) return false;
+    if (ir::loopExtent(r->shape(), kMaxFoldedElements) > kMaxFoldedElements) return false;
   inputs.clear();
   for (const ir::Value* o : n.operands()) {
     if (!o) {
@@ -27,6 +30,9 @@ bool foldable(const ir::Node& n, std::vector<const Tensor*>& inputs) {
     }
     const Tensor* t = constantData(o);
     if (!t) return false;
+    // An empty operand's dims are not backed by data (a non-empty one's are).
+    if (t->numElements() == 0 && ir::loopExtent(t->shape(), kMaxFoldedElements) > kMaxFoldedElements)
+      return false;
     inputs.push_back(t);
   }
   return true;

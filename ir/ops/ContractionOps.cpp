@@ -62,6 +62,8 @@ KernelResult matmulKernel(const OpContext& ctx, KernelInputs in, ResultTypes rt)
   const Tensor& b = *in[1];
   INGOT_ASSIGN_OR_RETURN(MatMulShapes s, matmulShapes(ctx, a.shape(), b.shape()));
   Tensor out = emptyResult(rt[0]);
+  // Nothing to compute, and the batch dims alone may be huge ([2^32, 0, 3]).
+  if (out.numElements() == 0) return single(std::move(out));
   // Which A and B matrix each result matrix reads (batch broadcasting).
   const std::vector<int64_t> batchOfA = broadcastSourceIndices(s.batchA, s.batch);
   const std::vector<int64_t> batchOfB = broadcastSourceIndices(s.batchB, s.batch);

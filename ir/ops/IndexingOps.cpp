@@ -55,6 +55,11 @@ Expected<std::vector<int64_t>> splitSizes(const OpContext& ctx, int64_t dim) {
     return sizes;
   }
   if (parts < 1) return ctx.error("needs attribute 'split' or a positive 'num_outputs' (got {})", parts);
+  // One result per part: beyond this the list of sizes and result types
+  // alone is gigabytes (an axis of 2^32 split into 2^32 parts of 1).
+  constexpr int64_t kMaxParts = int64_t{1} << 16;
+  if (parts > kMaxParts)
+    return ctx.error("attribute 'num_outputs' is {}, above the supported maximum of {}", parts, kMaxParts);
   // ceil(dim / parts), and chunk * (parts - 1) > dim, without overflow.
   const int64_t chunk = dim / parts + (dim % parts != 0);
   if (parts > 1 && chunk > dim / (parts - 1))

@@ -320,6 +320,52 @@ def onnx_unsqueeze_many_axes():
                       [onnx_value('x', FLOAT, [1])], [onnx_value('y', FLOAT, [])], opset=11)
 
 
+def onnx_split_duplicate_num_outputs():
+    """Split (opset 18) of a [2^32] input with two num_outputs attributes, 2
+    and 2^32: the importer checked the first against the node's two outputs
+    but the IR took the last, and splitSizes allocated 2^32 sizes (32 GiB).
+    Found by fuzz_onnx in CI as an out-of-memory report. Duplicate attribute
+    names are now an error, and num_outputs is capped in the type rule."""
+    return onnx_model([onnx_node('Split', ['x'], ['a', 'b'], [onnx_attr_int('num_outputs', 2),
+                                                             onnx_attr_int('num_outputs', 1 << 32)])],
+                      [onnx_value('x', FLOAT, [1 << 32])], [onnx_value('a', FLOAT, [])], opset=18)
+
+
+def onnx_const(name, dtype, dims, raw):
+    """A Constant node: its value, unlike an initializer's (a parameter), folds."""
+    return onnx_node('Constant', [], [name], [pb_bytes(1, 'value') + pb_bytes(5, onnx_tensor('', dtype, dims, raw=raw)) +
+                                             pb_int(20, 4)])
+
+
+def onnx_matmul_empty_huge_batch():
+    """MatMul of Constants [2^32, 0, 2] (0 elements) and [2, 3]: the result
+    [2^32, 0, 3] is empty, so the fold pass (passes/ConstantFolding.cpp, which
+    bounded the element count) ran the reference kernel, and it built a
+    batch-index list of 2^32 entries (32 GiB; `ingot opt` died of bad_alloc).
+    Found while looking for a CI out-of-memory report; import bounded the
+    dims already, the pass is covered by tests/passes/fold-negative."""
+    b = struct.pack('<6f', 1, 2, 3, 4, 5, 6)
+    return onnx_model([onnx_const('a', FLOAT, [1 << 32, 0, 2], b''), onnx_const('b', FLOAT, [2, 3], b),
+                       onnx_node('MatMul', ['a', 'b'], ['y'])], [], [onnx_value('y', FLOAT, [])])
+
+
+def onnx_softmax_empty_rows():
+    """Softmax over the last axis of a Constant [2^36, 0]: the result is
+    empty, but a kernel that walks rows takes 2^36 steps (`ingot opt` ran
+    for minutes in the fold pass). Folding now bounds the loop extent
+    (ir/ShapeUtil.h loopExtent), not the element count."""
+    return onnx_model([onnx_const('a', FLOAT, [1 << 36, 0], b''), onnx_node('Softmax', ['a'], ['y'])], [],
+                      [onnx_value('y', FLOAT, [])])
+
+
+def ir_text_split_huge_num_outputs():
+    """Split of an input f32[2^32] with num_outputs 2^32: each part is one
+    element, so the split itself was valid, and splitSizes allocated 2^32
+    sizes (32 GiB). The type rule now caps num_outputs at 2^16."""
+    return (b'graph @g {\n  input %x : f32[4294967296]\n'
+            b'  %a = Split(%x) {num_outputs = 4294967296} : f32[1]\n  output %a\n}\n')
+
+
 def ir_text_many_results():
     """One node with 100,000 results: the text IR parser checked each new
     result name against every earlier one of the node (ir/TextParser.cpp
@@ -346,6 +392,10 @@ CRASHERS = {
     'fuzz_onnx-trilu-k-max': onnx_trilu_k_max,
     'fuzz_onnx-pad2-int-value': onnx_pad2_int_value,
     'fuzz_onnx-unsqueeze-many-axes': onnx_unsqueeze_many_axes,
+    'fuzz_onnx-split-duplicate-num-outputs': onnx_split_duplicate_num_outputs,
+    'fuzz_ir_text-split-huge-num-outputs': ir_text_split_huge_num_outputs,
+    'fuzz_onnx-matmul-empty-huge-batch': onnx_matmul_empty_huge_batch,
+    'fuzz_onnx-softmax-empty-rows': onnx_softmax_empty_rows,
     'fuzz_ir_text-many-results': ir_text_many_results,
 }
 

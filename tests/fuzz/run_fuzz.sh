@@ -171,18 +171,40 @@ for f in "${FUZZERS[@]}"; do
     what="${RUNS_FOR[$f]} inputs"
   fi
   mkdir -p "$corpus"
+  # The seeds as a list in name order, not a folder: libFuzzer takes a
+  # folder's files in readdir order (on ext4 a per-filesystem hash order)
+  # and keeps it among files of one size, so the same seed and count tried
+  # different inputs on the CI machine than here (CI found an OOM that 400k
+  # local runs did not). With an empty gate corpus the order is now fixed.
+  # (libFuzzer splits the list at commas only, not newlines.)
+  seedlist=$WORK/$f.seeds
+  find "$SEEDS/$f" -type f | LC_ALL=C sort | paste -sd, | tr -d "\n" >"$seedlist"
   log=$WORK/$f.log
   say "$f: fuzzing $what (log: $log)"
   rc=0
   t0=$(date +%s)
   "$BUILD/tests/fuzz/$f" "${limit[@]}" "${OPTS[@]}" "${FUZZ_SEED[@]}" -print_final_stats=1 \
-    -dict="$SRC/tests/fuzz/${DICT[$f]}" \
-    -artifact_prefix="$WORK/crashes/$f-" "$corpus" "$SEEDS/$f" >"$log" 2>&1 || rc=$?
+    -dict="$SRC/tests/fuzz/${DICT[$f]}" -seed_inputs=@"$seedlist" \
+    -artifact_prefix="$WORK/crashes/$f-" "$corpus" >"$log" 2>&1 || rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1)
   say "$f: exit $rc, ${execs:-?} executions in $(( $(date +%s) - t0 )) s, ${cov:-no coverage line}, corpus $(ls "$corpus" | wc -l) files"
+  if [ -z "${SECONDS_FOR[$f]}" ]; then
+    # The gate starts from the seeds alone: all of them, or it tests less.
+    loaded=$(sed -n 's/^INFO: seed corpus: files: \([0-9]*\).*/\1/p' "$log" | head -1)
+    if [ "${loaded:-0}" -ne "$(ls "$SEEDS/$f" | wc -l)" ]; then
+      say "$f: FAILED: libFuzzer read ${loaded:-no} of the $(ls "$SEEDS/$f" | wc -l) seeds (see $seedlist)"
+      status=1
+    fi
+  fi
   if [ "$rc" -ne 0 ] || [ -n "$(ls "$WORK/crashes" | grep "^$f-" || true)" ]; then
     say "$f: FAILED; the report:"
+    # The input itself, so that a CI finding reproduces from its log alone
+    # (runs drift between machines; see README.md): base64 -d >input.
+    crash=$(ls "$WORK"/crashes/"$f"-* 2>/dev/null | head -1)
+    if [ -n "$crash" ] && [ "$(stat -c %s "$crash")" -le 16384 ]; then
+      say "the input, base64: $(base64 -w0 "$crash")"
+    fi
     grep -n -m1 -A40 -E 'ERROR: |runtime error|fuzz check failed|==ERROR|SUMMARY' "$log" || tail -40 "$log"
     say "reproduce: $BUILD/tests/fuzz/$f $(ls "$WORK"/crashes/"$f"-* 2>/dev/null | head -1)"
     status=1

@@ -541,6 +541,22 @@ TEST_CASE("nodes out of topological order are sorted, undefined names are errors
   CHECK_THAT(rb.status().message(), Catch::Contains("ghost"));
 }
 
+TEST_CASE("a repeated attribute name is InvalidInput naming the node and attribute", "[importer]") {
+  // Handlers read the first of a name and the IR kept the last: num_outputs
+  // 2 passed the check against the node's two outputs, then 2^32 reached
+  // the type rule (fuzz_onnx, an out-of-memory in CI).
+  ModelBuilder m(18);
+  m.input("x", {4});
+  onnx::NodeProto* n = m.node("Split", {"x"}, {"a", "b"}, "halves");
+  attrInt(n, "num_outputs", 2);
+  attrInt(n, "num_outputs", int64_t{1} << 32);
+  m.output("a");
+  auto r = m.import();
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().kind() == ErrorKind::InvalidInput);
+  CHECK_THAT(r.status().message(), Catch::Contains("Split 'halves'") && Catch::Contains("'num_outputs' appears twice"));
+}
+
 TEST_CASE("describeOnnxInputs lists declared dims unbound", "[importer]") {
   ModelBuilder m;
   m.input("x", {std::string("N"), 3, -1});

@@ -35,6 +35,10 @@ TEST_CASE("Split by sizes, by num_outputs, and into empty parts") {
   checkError(inferOp("Split", {TensorType{DType::F32, {4}}}), ErrorKind::InvalidInput, {"num_outputs"});
   checkError(inferOp("Split", {TensorType{DType::F32, {2}}}, {{"num_outputs", 4}}), ErrorKind::InvalidInput,
              {"cannot split"});
+  // One result per part: 2^32 parts of an axis of 2^32 is refused before
+  // anything is allocated (it was 32 GiB of sizes; found by fuzz_onnx).
+  checkError(inferOp("Split", {TensorType{DType::F32, {int64_t{1} << 32}}}, {{"num_outputs", int64_t{1} << 32}}),
+             ErrorKind::InvalidInput, {"num_outputs", "4294967296", "65536"});
 }
 
 TEST_CASE("GatherElements picks along an axis with negative indices") {
