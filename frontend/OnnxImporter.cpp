@@ -384,7 +384,15 @@ Expected<ImportedModel> importOnnxBytes(std::string_view bytes, const std::strin
     result.producer = model.producer_name();
     if (!model.producer_version().empty()) result.producer += " " + model.producer_version();
     result.irVersion = model.ir_version();
-    for (const auto& os : model.opset_import()) result.opsets[normalizeDomain(os.domain())] = os.version();
+    for (const auto& os : model.opset_import()) {
+      // Opset versions start at 1. Below that no import rule applies, and
+      // nodes fell through to the IR op itself, past every version's checks
+      // (fuzz_onnx: a Split with 65,536 results on a four-output node).
+      if (os.version() < 1)
+        return invalidInput("{}: opset_import of domain '{}' has version {}; versions start at 1", nameForErrors,
+                            os.domain(), os.version());
+      result.opsets[normalizeDomain(os.domain())] = os.version();
+    }
     // IR version 1-2 models may omit the import; they meant opset 1.
     if (model.opset_import_size() == 0) result.opsets[""] = 1;
     INGOT_RETURN_IF_ERROR(importGraph(model, baseDir, nameForErrors, opts, result));

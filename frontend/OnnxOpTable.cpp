@@ -145,7 +145,16 @@ Status importSplit(ImportContext& c) {
   }
   if (const onnx::AttributeProto* n = c.attr("num_outputs"); n && n->i() != static_cast<int64_t>(c.numOutputs()))
     return c.invalidError("attribute 'num_outputs' is {} but the node has {} outputs", n->i(), c.numOutputs());
-  if (!extra.count("split") && !c.attr("split") && !c.attr("num_outputs"))
+  // One output per size: a split list of 65,536 sizes on a node with four
+  // outputs made 65,536 results (fuzz_onnx, a timeout).
+  const onnx::AttributeProto* sizesAttr = c.attr("split");
+  if (sizesAttr && sizesAttr->ints_size() == 0) sizesAttr = nullptr;  // empty: as if absent
+  const size_t sizes = extra.count("split") ? extra.at("split").asInts().size()
+                       : sizesAttr          ? static_cast<size_t>(sizesAttr->ints_size())
+                                            : c.numOutputs();
+  if (sizes != c.numOutputs())
+    return c.invalidError("'split' has {} sizes but the node has {} outputs", sizes, c.numOutputs());
+  if (!extra.count("split") && !sizesAttr && !c.attr("num_outputs"))
     extra["num_outputs"] = Attribute(static_cast<int64_t>(c.numOutputs()));
   return emitWithAttrs(c, 1, std::move(extra));
 }

@@ -1,6 +1,7 @@
 #include "ir/Graph.h"
 
 #include <algorithm>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "ir/OpRegistry.h"
@@ -102,23 +103,26 @@ std::vector<std::pair<std::string, TensorType>> Graph::nameResults(
     std::vector<TensorType> types, const std::vector<std::string>& resultNames,
     const std::string& nodeName) const {
   std::vector<std::pair<std::string, TensorType>> results;
+  // Names this node's results take: the given ones, and each chosen one.
+  // In sets, and suffixes continuing per base: a Split into 65,536 parts
+  // compared every new name with every earlier one and tried suffixes from
+  // 1 each time (minutes; found by fuzz_onnx).
+  std::unordered_set<std::string> taken;
+  for (const std::string& given : resultNames)
+    if (!given.empty()) taken.insert(given);
+  std::unordered_map<std::string, size_t> nextSuffix;  // 0: the base itself
   for (size_t i = 0; i < types.size(); ++i) {
     std::string n = i < resultNames.size() ? resultNames[i] : std::string();
     if (n.empty()) {
       // Fresh, and distinct from this node's earlier results (not yet in
       // the graph): multi-result nodes (Split, LayerNormalization).
       const std::string base = freshName(nodeName.empty() ? std::string("t") : nodeName);
-      n = base;
-      auto taken = [&](const std::string& name) {
-        if (findValue(name)) return true;
-        for (const auto& r : results)
-          if (r.first == name) return true;
-        for (const std::string& given : resultNames)
-          if (given == name) return true;
-        return false;
-      };
-      for (size_t k = 1; taken(n); ++k) n = fmt::format("{}_{}", base, k);
+      size_t& k = nextSuffix[base];
+      auto candidate = [&] { return k == 0 ? base : fmt::format("{}_{}", base, k); };
+      for (n = candidate(); findValue(n) || taken.count(n); n = candidate()) ++k;
+      ++k;
     }
+    taken.insert(n);
     results.emplace_back(std::move(n), std::move(types[i]));
   }
   return results;

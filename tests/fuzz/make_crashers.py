@@ -331,6 +331,17 @@ def onnx_split_duplicate_num_outputs():
                       [onnx_value('x', FLOAT, [1 << 32])], [onnx_value('a', FLOAT, [])], opset=18)
 
 
+def onnx_split_negative_opset():
+    """Split (num_outputs 65,536) of an [65536] input on a node with two
+    outputs, in a model importing opset -2^31: no import rule applies below
+    version 1, so the node went to the IR op unchecked, and naming its
+    65,536 results compared every name with every earlier one (a timeout in
+    fuzz_onnx). Negative opsets are now an error, and result naming is
+    linear (ir/Graph.cpp nameResults)."""
+    return onnx_model([onnx_node('Split', ['x'], ['a', 'b'], [onnx_attr_int('num_outputs', 65536)])],
+                      [onnx_value('x', FLOAT, [65536])], [onnx_value('a', FLOAT, [])], opset=-(1 << 31))
+
+
 def onnx_const(name, dtype, dims, raw):
     """A Constant node: its value, unlike an initializer's (a parameter), folds."""
     return onnx_node('Constant', [], [name], [pb_bytes(1, 'value') + pb_bytes(5, onnx_tensor('', dtype, dims, raw=raw)) +
@@ -393,6 +404,7 @@ CRASHERS = {
     'fuzz_onnx-pad2-int-value': onnx_pad2_int_value,
     'fuzz_onnx-unsqueeze-many-axes': onnx_unsqueeze_many_axes,
     'fuzz_onnx-split-duplicate-num-outputs': onnx_split_duplicate_num_outputs,
+    'fuzz_onnx-split-negative-opset': onnx_split_negative_opset,
     'fuzz_ir_text-split-huge-num-outputs': ir_text_split_huge_num_outputs,
     'fuzz_onnx-matmul-empty-huge-batch': onnx_matmul_empty_huge_batch,
     'fuzz_onnx-softmax-empty-rows': onnx_softmax_empty_rows,

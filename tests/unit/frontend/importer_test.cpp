@@ -557,6 +557,37 @@ TEST_CASE("a repeated attribute name is InvalidInput naming the node and attribu
   CHECK_THAT(r.status().message(), Catch::Contains("Split 'halves'") && Catch::Contains("'num_outputs' appears twice"));
 }
 
+TEST_CASE("Split's sizes must match its outputs, and opsets start at 1", "[importer]") {
+  // Three sizes on a two-output node (opset 11: sizes are an attribute;
+  // 13: an input). A list of 65,536 made that many results (fuzz_onnx).
+  ModelBuilder a(11);
+  a.input("x", {6});
+  onnx::NodeProto* n = a.node("Split", {"x"}, {"p", "q"}, "parts");
+  attrInts(n, "split", {2, 2, 2});
+  a.output("p");
+  auto ra = a.import();
+  REQUIRE_FALSE(ra.ok());
+  CHECK_THAT(ra.status().message(), Catch::Contains("Split 'parts'") && Catch::Contains("3 sizes") &&
+                                        Catch::Contains("2 outputs"));
+  ModelBuilder b(13);
+  b.input("x", {6});
+  b.initializer("s", Tensor::fromVector<int64_t>({3}, {2, 2, 2}));
+  b.node("Split", {"x", "s"}, {"p", "q"}, "parts");
+  b.output("p");
+  auto rb = b.import();
+  REQUIRE_FALSE(rb.ok());
+  CHECK_THAT(rb.status().message(), Catch::Contains("3 sizes") && Catch::Contains("2 outputs"));
+  // Below version 1 no import rule applies: nodes reached the IR op unchecked.
+  ModelBuilder c(-(int64_t{1} << 31));
+  c.input("x", {2});
+  c.node("Relu", {"x"}, {"y"});
+  c.output("y");
+  auto rc = c.import();
+  REQUIRE_FALSE(rc.ok());
+  CHECK(rc.status().kind() == ErrorKind::InvalidInput);
+  CHECK_THAT(rc.status().message(), Catch::Contains("version -2147483648") && Catch::Contains("start at 1"));
+}
+
 TEST_CASE("describeOnnxInputs lists declared dims unbound", "[importer]") {
   ModelBuilder m;
   m.input("x", {std::string("N"), 3, -1});
