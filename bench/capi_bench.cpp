@@ -13,7 +13,11 @@
 //                                 second copy of the model loaded through the
 //                                 runtime's C++ core (the kernel time `ingot
 //                                 bench` reports: dispatches only, no upload
-//                                 or download), so machine noise hits both alike
+//                                 or download), so machine noise hits both alike;
+//                                 also the core's runWithData over the
+//                                 API's memory, and a control: run() on a
+//                                 second copy of the model (the noise floor
+//                                 of comparing two loaded copies)
 // Both use the artifact's infer entry with random inputs; threads come from
 // INGOT_THREADS (default: every CPU), as for `ingot bench --threads`.
 #include <algorithm>
@@ -163,12 +167,28 @@ int compare(const char* path, int count) {
   if (!loaded.ok()) return 1;
   auto session = (*loaded)->session("infer");
   if (!session.ok()) return 1;
+  // A control: a second copy of the same model through the core. Two copies
+  // of the same code and weights differ only in where they sit in memory;
+  // how far their times differ is the comparison's noise floor.
+  auto loaded2 = ingot::rt::LoadedModel::create(
+      std::make_shared<const ingot::rt::ArtifactContents>(*ingot::rt::readArtifactFile(path)), device,
+      {{"llvm", &ingot::rt::loadCpuCode}});
+  if (!loaded2.ok()) return 1;
+  auto control = (*loaded2)->session("infer");
+  if (!control.ok()) return 1;
   for (const ingot_binding& in : b.inputs) {
     std::vector<int64_t> dims(ingot_tensor_dims(in.tensor), ingot_tensor_dims(in.tensor) + ingot_tensor_rank(in.tensor));
-    if (!(*session)->setInputData(in.name, static_cast<ingot::DType>(ingot_tensor_dtype(in.tensor)), dims,
-                                  ingot_tensor_data(in.tensor)).isOk())
-      return 1;
+    for (ingot::rt::Session* s : {*session, *control})
+      if (!s->setInputData(in.name, static_cast<ingot::DType>(ingot_tensor_dtype(in.tensor)), dims,
+                           ingot_tensor_data(in.tensor)).isOk())
+        return 1;
   }
+  // The core's zero-copy run over the same memory the C API binds: what
+  // ingot_entry_run ends in, without the API's checks and lock.
+  std::vector<const void*> inData;
+  std::vector<void*> outData;
+  for (const ingot_binding& in : b.inputs) inData.push_back(ingot_tensor_data(in.tensor));
+  for (const ingot_binding& out : b.outputs) outData.push_back(ingot_tensor_data(out.tensor));
   // The third timing: the core's own upload, run and download, to tell the
   // C API's bookkeeping from the copies into and out of the device.
   const ingot_binding& in0 = b.inputs.at(0);
@@ -181,7 +201,7 @@ int compare(const char* path, int count) {
   // Alternating blocks (not single runs): each block runs one model with
   // warm caches, as an application's loop would, while machine noise
   // still hits all three alike over the many blocks.
-  std::vector<double> capiUs, entryUs, sessionUs, copiesUs;
+  std::vector<double> capiUs, entryUs, sessionUs, copiesUs, withDataUs, controlUs;
   auto us = [](Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double, std::micro>(b - a).count(); };
   constexpr int kBlock = 100;
   for (int block = 0; block < count / kBlock + 1; ++block) {
@@ -203,6 +223,16 @@ int compare(const char* path, int count) {
     }
     for (int i = 0; i < kBlock; ++i) {
       const auto t0 = Clock::now();
+      if (!(*session)->runWithData(inData, outData).isOk()) return 1;
+      if (!warmup) withDataUs.push_back(us(t0, Clock::now()));
+    }
+    for (int i = 0; i < kBlock; ++i) {
+      const auto t0 = Clock::now();
+      if (!(*control)->run().isOk()) return 1;
+      if (!warmup) controlUs.push_back(us(t0, Clock::now()));
+    }
+    for (int i = 0; i < kBlock; ++i) {
+      const auto t0 = Clock::now();
       if (!(*session)->setInputData(in0.name, inType, inDims, ingot_tensor_data(in0.tensor)).isOk() ||
           !(*session)->run().isOk() ||
           !(*session)->readOutput(out0.name, outType, outDims, ingot_tensor_data(out0.tensor)).isOk())
@@ -210,11 +240,13 @@ int compare(const char* path, int count) {
       if (!warmup) copiesUs.push_back(us(t0, Clock::now()));
     }
   }
-  const double c = median(capiUs), e = median(entryUs), k = median(sessionUs), u = median(copiesUs);
+  const double c = median(capiUs), e = median(entryUs), k = median(sessionUs), u = median(copiesUs),
+               w = median(withDataUs), k2 = median(controlUs);
   std::printf("{\"runs\": %d, \"capi_median_us\": %.3f, \"entry_run_median_us\": %.3f, "
-              "\"session_run_median_us\": %.3f, \"session_with_copies_median_us\": %.3f, \"ratio\": %.4f, "
-              "\"entry_ratio\": %.4f}\n",
-              count, c, e, k, u, c / k, e / k);
+              "\"session_run_median_us\": %.3f, \"session_with_copies_median_us\": %.3f, "
+              "\"session_with_data_median_us\": %.3f, \"control_session_median_us\": %.3f, \"ratio\": %.4f, "
+              "\"entry_ratio\": %.4f, \"with_data_ratio\": %.4f, \"control_ratio\": %.4f}\n",
+              count, c, e, k, u, w, k2, c / k, e / k, w / k, k2 / k);
   ingot_model_destroy(model);
   ingot_runtime_destroy(runtime);
   return 0;

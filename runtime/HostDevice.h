@@ -13,6 +13,7 @@
 
 #include "runtime/Device.h"
 #include "runtime/ThreadPool.h"
+#include "support/AlignedBytes.h"
 #include "support/GuardedMemory.h"
 
 namespace ingot::rt {
@@ -58,7 +59,7 @@ class HostBuffer final : public Buffer {
   std::byte* hostData() override { return data_; }
 
  private:
-  std::vector<std::byte> owned_;  // empty for a view
+  AlignedBytes owned_;  // empty for a view
   std::optional<GuardedBytes> guarded_;
   std::byte* data_;
   uint64_t size_;

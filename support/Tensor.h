@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "support/AlignedBytes.h"
 #include "support/DType.h"
 #include "support/Status.h"
 
@@ -66,7 +67,7 @@ class Tensor {
  private:
   DType dtype_ = DType::F32;
   Shape shape_;
-  std::vector<std::byte> bytes_;
+  AlignedBytes bytes_;  // cache-line aligned: kernels view it in place
 };
 
 }  // namespace ingot

@@ -69,10 +69,16 @@ Status runByPosition(ingot_entry& e, ingot_tensor* const* inputs, size_t numInpu
   return runEntry(e, inputs, outputs, numOutputs);
 }
 
-// Index of the slot called `name`, or an error listing the slots.
-Expected<size_t> slotIndex(const std::vector<rt::TensorSlot>& slots, const char* name, const char* what) {
+// Index of the slot called `name`, slots.size() if none. Bindings usually
+// come in signature order, so the slot at `hint` is tried first.
+size_t findSlot(const std::vector<rt::TensorSlot>& slots, const char* name, size_t hint) {
+  if (hint < slots.size() && slots[hint].name == name) return hint;
   for (size_t i = 0; i < slots.size(); ++i)
     if (slots[i].name == name) return i;
+  return slots.size();
+}
+
+Status unknownSlot(const std::vector<rt::TensorSlot>& slots, const char* name, const char* what) {
   std::string names;
   for (const rt::TensorSlot& s : slots) names += (names.empty() ? "" : ", ") + s.name;
   return invalidInput("'{}' is not an {} of the model ({}s: {})", name, what, what, names);
@@ -87,7 +93,8 @@ Status placeBindings(const std::vector<rt::TensorSlot>& slots, const ingot_bindi
   for (size_t i = 0; i < n; ++i) {
     if (!b[i].name) return invalidInput("ingot_model_run: {} binding {} has a NULL name", what, i);
     if (!b[i].tensor) return invalidInput("ingot_model_run: {} '{}' has a NULL tensor", what, b[i].name);
-    INGOT_ASSIGN_OR_RETURN(size_t slot, slotIndex(slots, b[i].name, what));
+    const size_t slot = findSlot(slots, b[i].name, i);
+    if (slot == slots.size()) return unknownSlot(slots, b[i].name, what);
     if (bound[slot]) return invalidInput("ingot_model_run: {} '{}' is bound twice", what, b[i].name);
     bound[slot] = b[i].tensor;
   }
