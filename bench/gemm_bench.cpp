@@ -199,12 +199,14 @@ Stat summarize(std::vector<double> v) {
 
 void compileTimes(int n) {
   auto inference = mlp(64);
+  auto large = mlp(1024);  // A = 1024x784 takes the outer-product form (kDotMaxABytes)
   auto trainModel = mlp(32);
   passes::TrainingOptions training;
   training.loss = passes::LossKind::CrossEntropy;
   auto step = passes::buildTrainingStep(*trainModel, training);
   if (!step.ok()) die(step.status().message());
   const std::pair<const char*, const ir::Graph*> graphs[] = {{"mlp inference b64", inference.get()},
+                                                               {"mlp inference b1024", large.get()},
                                                                {"mlp train step b32", step->graph.get()}};
   for (const auto& [label, graph] : graphs) {
     // [setting][what]: total, lowering + IR emission, O3, machine code.
