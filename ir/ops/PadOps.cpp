@@ -49,6 +49,14 @@ Expected<PadPlan> planPad(const OpContext& ctx, const Shape& shape) {
     plan.end[*axis] = pads[i + n];
   }
   for (size_t d = 0; d < shape.size(); ++d) {
+    // A pad removes at most the whole dim and adds at most 2^40, so index
+    // arithmetic with it (kernels compute index - begin) cannot overflow
+    // ([INT64_MIN, INT64_MAX] on a [2] tensor made a valid size of 1;
+    // fuzz_onnx).
+    if (plan.begin[d] < -shape[d] || plan.end[d] < -shape[d])
+      return ctx.error("pads {} and {} remove more than dim {} has ({})", plan.begin[d], plan.end[d], d, shape[d]);
+    if (plan.begin[d] > kMaxShapeElements || plan.end[d] > kMaxShapeElements)
+      return ctx.error("pads {} and {} of dim {} are above the supported 2^40", plan.begin[d], plan.end[d], d);
     int64_t dim = 0;
     if (__builtin_add_overflow(shape[d], plan.begin[d], &dim) || __builtin_add_overflow(dim, plan.end[d], &dim))
       return ctx.error("pads {} and {} overflow dim {} (size {})", plan.begin[d], plan.end[d], d, shape[d]);

@@ -342,6 +342,16 @@ def onnx_split_negative_opset():
                       [onnx_value('x', FLOAT, [65536])], [onnx_value('a', FLOAT, [])], opset=-(1 << 31))
 
 
+def onnx_pad_min_max_pads():
+    """Pad(a, a) of the int64 initializer a = [INT64_MIN, INT64_MAX], padded by
+    itself: the sizes sum to a valid 1, and import-time folding ran the
+    kernel, which computed index - begin = 0 - INT64_MIN (UBSan,
+    ir/ops/PadOps.cpp padKernel; found by exploring fuzz_onnx). A pad may now
+    remove at most the whole dim."""
+    return onnx_model([onnx_node('Pad', ['a', 'a'], ['y'])], [], [onnx_value('y', INT64, [])],
+                      inits=[onnx_tensor('a', INT64, [2], [-(1 << 63), INT64_MAX])])
+
+
 def onnx_const(name, dtype, dims, raw):
     """A Constant node: its value, unlike an initializer's (a parameter), folds."""
     return onnx_node('Constant', [], [name], [pb_bytes(1, 'value') + pb_bytes(5, onnx_tensor('', dtype, dims, raw=raw)) +
@@ -405,6 +415,7 @@ CRASHERS = {
     'fuzz_onnx-unsqueeze-many-axes': onnx_unsqueeze_many_axes,
     'fuzz_onnx-split-duplicate-num-outputs': onnx_split_duplicate_num_outputs,
     'fuzz_onnx-split-negative-opset': onnx_split_negative_opset,
+    'fuzz_onnx-pad-min-max-pads': onnx_pad_min_max_pads,
     'fuzz_ir_text-split-huge-num-outputs': ir_text_split_huge_num_outputs,
     'fuzz_onnx-matmul-empty-huge-batch': onnx_matmul_empty_huge_batch,
     'fuzz_onnx-softmax-empty-rows': onnx_softmax_empty_rows,

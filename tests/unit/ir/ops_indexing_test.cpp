@@ -1,6 +1,7 @@
 // Indexing family: Split, GatherElements, Trilu, Hardmax, CumSum, OneHot,
 // EyeLike; and Pad. Expected values are by hand or from numpy (snippets in
 // comments).
+#include <limits>
 #include "ops_test_util.h"
 
 using namespace ingot;
@@ -127,4 +128,10 @@ TEST_CASE("Pad modes, axes and negative pads") {
              {"negative"});
   checkError(inferOp("Pad", {TensorType{DType::F32, {3}}}, {{"pads", Ints{1, 1}}, {"mode", "mirror"}}),
              ErrorKind::InvalidInput, {"mirror"});
+  // Cropping 2^63 and padding 2^63-1 sums to a valid size of 1, but the
+  // kernel's index - begin overflowed (fuzz_onnx, UBSan): a pad may remove
+  // at most the whole dim.
+  checkError(inferOp("Pad", {TensorType{DType::F32, {2}}},
+                     {{"pads", Ints{std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()}}}),
+             ErrorKind::InvalidInput, {"remove more than dim 0 has (2)"});
 }
