@@ -170,8 +170,10 @@ int compare(const char* path, int count) {
   // A control: a second copy of the same model through the core. Two copies
   // of the same code and weights differ only in where they sit in memory;
   // how far their times differ is the comparison's noise floor.
+  auto artifact2 = ingot::rt::readArtifactFile(path);
+  if (!artifact2.ok()) return 1;
   auto loaded2 = ingot::rt::LoadedModel::create(
-      std::make_shared<const ingot::rt::ArtifactContents>(*ingot::rt::readArtifactFile(path)), device,
+      std::make_shared<const ingot::rt::ArtifactContents>(std::move(artifact2).value()), device,
       {{"llvm", &ingot::rt::loadCpuCode}});
   if (!loaded2.ok()) return 1;
   auto control = (*loaded2)->session("infer");
